@@ -1,0 +1,62 @@
+"""``flask accounts``: create the platform's accounts from scripts and a terminal."""
+import click
+from flask.cli import with_appcontext
+
+from messaging.services import accounts
+from messaging.services.errors import MessagingError
+
+
+def _run(action, success: str) -> None:
+    try:
+        action()
+    except MessagingError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(success)
+
+
+@click.group("accounts", help="Create admins, vendors, vendor staff and customers.")
+def accounts_group() -> None:
+    pass
+
+
+@accounts_group.command("create-admin")
+@click.argument("email")
+@click.option("--name", required=True)
+@click.option("--password", required=True)
+@with_appcontext
+def create_admin(email, name, password):
+    _run(lambda: accounts.create_admin(email, name, password), f"Created admin {email}.")
+
+
+@accounts_group.command("create-vendor")
+@click.argument("code")
+@click.option("--name", required=True)
+@with_appcontext
+def create_vendor(code, name):
+    _run(lambda: accounts.create_vendor(code, name), f"Created vendor {code}.")
+
+
+@accounts_group.command("create-vendor-user")
+@click.argument("email")
+@click.option("--vendor", "vendor_code", required=True)
+@click.option("--name", required=True)
+@click.option("--password", required=True)
+@with_appcontext
+def create_vendor_user(email, vendor_code, name, password):
+    _run(
+        lambda: accounts.create_vendor_user(email, vendor_code, name, password),
+        f"Added {email} to the staff of {vendor_code}.",
+    )
+
+
+@accounts_group.command("create-customer")
+@click.argument("email")
+@click.option("--vendor", "vendor_code", required=True)
+@click.option("--name", required=True)
+@click.option("--password", required=True)
+@with_appcontext
+def create_customer(email, vendor_code, name, password):
+    _run(
+        lambda: accounts.create_customer(email, vendor_code, name, password),
+        f"Created customer {email} of {vendor_code}.",
+    )

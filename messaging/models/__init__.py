@@ -1,0 +1,23 @@
+from messaging.models.conversation import (
+    Conversation,
+    ConversationParticipant,
+    Message,
+    MessageAttachment,
+)
+from messaging.models.enums import ConversationStatus, ConversationType, ParticipantType
+from messaging.models.platform import Customer, PlatformSetting, User, Vendor, VendorUser
+
+__all__ = [
+    "Conversation",
+    "ConversationParticipant",
+    "ConversationStatus",
+    "ConversationType",
+    "Customer",
+    "Message",
+    "MessageAttachment",
+    "ParticipantType",
+    "PlatformSetting",
+    "User",
+    "Vendor",
+    "VendorUser",
+]

@@ -1,0 +1,186 @@
+"""Accounts of the platform stand-in: creation (CLI, demo, tests) and sign-in for every front end."""
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from messaging.extensions import db
+from messaging.identity import Principal
+from messaging.models import Customer, ParticipantType, User, Vendor, VendorUser
+from messaging.services.errors import InvalidInput, MessagingError
+
+
+class AuthenticationFailed(MessagingError):
+    status = 401
+    code = "invalid_credentials"
+
+    def __init__(self, message: str = "Email or password is wrong, or the account is disabled."):
+        super().__init__(message)
+
+
+class VendorChoiceRequired(MessagingError):
+    """A user of several vendors signs in for one of them at a time."""
+
+    status = 422
+    code = "vendor_choice_required"
+
+    def __init__(self, vendors: list[Vendor]):
+        super().__init__(
+            "You work for several vendors: choose the one to act for.",
+            fields={"vendor_code": "One of: " + ", ".join(v.code for v in vendors)},
+        )
+        self.vendors = vendors
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    account: User | Customer
+    principal: Principal
+
+
+# ------------------------------------------------------------------ creating
+
+
+def create_admin(email: str, name: str, password: str) -> User:
+    user = User(email=_normal_email(email), full_name=name.strip(), is_admin=True, is_active=True)
+    user.set_password(_checked_password(password))
+    return _save_unique(user, f"A user with email {email} already exists.")
+
+
+def create_vendor(code: str, name: str) -> Vendor:
+    return _save_unique(
+        Vendor(code=code.strip().lower(), name=name.strip(), is_active=True),
+        f"A vendor with code {code} already exists.",
+    )
+
+
+def create_vendor_user(email: str, vendor_code: str, name: str, password: str) -> User:
+    """Create the user, or add an existing user to one more vendor's staff."""
+    vendor = vendor_by_code(vendor_code)
+    user = db.session.scalar(select(User).where(User.email == _normal_email(email)))
+    if user is None:
+        user = User(email=_normal_email(email), full_name=name.strip(), is_admin=False, is_active=True)
+        user.set_password(_checked_password(password))
+        db.session.add(user)
+        db.session.flush()
+    membership = VendorUser(user_id=user.id, vendor_id=vendor.id)
+    _save_unique(membership, f"{email} is already staff of {vendor.code}.")
+    return user
+
+
+def create_customer(email: str, vendor_code: str, name: str, password: str) -> Customer:
+    vendor = vendor_by_code(vendor_code)
+    customer = Customer(vendor_id=vendor.id, email=_normal_email(email), full_name=name.strip(), is_active=True)
+    customer.set_password(_checked_password(password))
+    return _save_unique(customer, f"{vendor.code} already has a customer with email {email}.")
+
+
+def vendor_by_code(code: str) -> Vendor:
+    vendor = db.session.scalar(select(Vendor).where(Vendor.code == (code or "").strip().lower()))
+    if vendor is None:
+        raise InvalidInput(f"No vendor with code {code}.", fields={"vendor_code": "Unknown vendor."})
+    return vendor
+
+
+def _save_unique(instance, duplicate_message: str):
+    from sqlalchemy.exc import IntegrityError
+
+    db.session.add(instance)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise InvalidInput(duplicate_message) from None
+    return instance
+
+
+def _normal_email(email: str) -> str:
+    email = (email or "").strip().lower()
+    if "@" not in email:
+        raise InvalidInput("That is not an email address.", fields={"email": "Not an email address."})
+    return email
+
+
+def _checked_password(password: str) -> str:
+    if len(password or "") < 8:
+        raise InvalidInput("Passwords need at least 8 characters.", fields={"password": "At least 8 characters."})
+    return password
+
+
+# ------------------------------------------------------------------ signing in
+
+
+def authenticate_staff(email: str, password: str, vendor_code: str | None = None) -> SignedIn:
+    user = db.session.scalar(select(User).where(User.email == (email or "").strip().lower()))
+    if user is None or not user.is_active or not user.check_password(password or ""):
+        raise AuthenticationFailed()
+    vendors = active_vendors_of(user)
+    if vendor_code:
+        chosen = next((v for v in vendors if v.code == vendor_code.strip().lower()), None)
+        if chosen is None:
+            raise AuthenticationFailed("You are not staff of that vendor.")
+        return SignedIn(user, vendor_principal(user, chosen))
+    if user.is_admin:
+        return SignedIn(user, admin_principal(user))
+    if not vendors:
+        raise AuthenticationFailed("This account is not staff of any active vendor.")
+    if len(vendors) > 1:
+        raise VendorChoiceRequired(vendors)
+    return SignedIn(user, vendor_principal(user, vendors[0]))
+
+
+def authenticate_customer(email: str, password: str, vendor_code: str) -> SignedIn:
+    customer = db.session.scalar(
+        select(Customer)
+        .join(Vendor, Vendor.id == Customer.vendor_id)
+        .where(
+            Vendor.code == (vendor_code or "").strip().lower(),
+            Vendor.is_active.is_(True),
+            Customer.email == (email or "").strip().lower(),
+        )
+    )
+    if customer is None or not customer.is_active or not customer.check_password(password or ""):
+        raise AuthenticationFailed()
+    return SignedIn(customer, customer_principal(customer))
+
+
+def active_vendors_of(user: User) -> list[Vendor]:
+    return list(
+        db.session.scalars(
+            select(Vendor)
+            .join(VendorUser, VendorUser.vendor_id == Vendor.id)
+            .where(VendorUser.user_id == user.id, Vendor.is_active.is_(True))
+            .order_by(Vendor.name)
+        )
+    )
+
+
+def admin_principal(user: User) -> Principal:
+    return Principal(ParticipantType.ADMIN, user.id, user.full_name)
+
+
+def vendor_principal(user: User, vendor: Vendor) -> Principal:
+    return Principal(ParticipantType.VENDOR, user.id, user.full_name, vendor_id=vendor.id)
+
+
+def customer_principal(customer: Customer) -> Principal:
+    return Principal(ParticipantType.CUSTOMER, customer.id, customer.full_name, vendor_id=customer.vendor_id)
+
+
+def restore_principal(principal_type: str, account_id: int, vendor_id: int | None) -> Principal | None:
+    """Rebuild a principal from a session or token, re-checking that the account may still act so."""
+    try:
+        kind = ParticipantType(principal_type)
+    except ValueError:
+        return None
+    if kind == ParticipantType.CUSTOMER:
+        customer = db.session.get(Customer, account_id)
+        if customer is None or not customer.is_active or not customer.vendor.is_active:
+            return None
+        return customer_principal(customer)
+    user = db.session.get(User, account_id)
+    if user is None or not user.is_active:
+        return None
+    if kind == ParticipantType.ADMIN:
+        return admin_principal(user) if user.is_admin else None
+    vendor = next((v for v in active_vendors_of(user) if v.id == vendor_id), None)
+    return vendor_principal(user, vendor) if vendor else None

@@ -1,0 +1,97 @@
+"""What the service hands to the web layers: plain values, every name already resolved.
+
+Both the JSON API and the HTML pages render these, so a page never triggers a lazy load.
+"""
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from messaging.models import ConversationStatus, ConversationType, ParticipantType
+
+
+@dataclass(frozen=True)
+class ParticipantRef:
+    type: ParticipantType
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class VendorRef:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class AttachmentInfo:
+    id: int
+    conversation_id: int
+    message_id: int
+    filename: str
+    content_type: str
+    size_bytes: int
+    is_image: bool
+
+
+@dataclass(frozen=True)
+class MessageItem:
+    id: int
+    conversation_id: int
+    sender: ParticipantRef
+    content: str
+    is_system_message: bool
+    created_at: datetime
+    attachments: list[AttachmentInfo] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ConversationSummary:
+    id: int
+    conversation_type: ConversationType
+    subject: str
+    status: ConversationStatus
+    vendor: VendorRef | None
+    participants: list[ParticipantRef]
+    last_message_preview: str
+    last_message_at: datetime
+    message_count: int
+    unread_count: int
+    created_at: datetime
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == ConversationStatus.OPEN
+
+
+@dataclass(frozen=True)
+class ConversationDetail:
+    summary: ConversationSummary
+    messages: list[MessageItem]
+    has_more_messages: bool
+    email_notifications: bool
+    can_reply: bool
+    can_close: bool
+
+    def __getattr__(self, name):
+        # A detail is a summary plus the thread: expose the summary's fields directly.
+        return getattr(self.summary, name)
+
+
+@dataclass(frozen=True)
+class ConversationPage:
+    items: list[ConversationSummary]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+@dataclass(frozen=True)
+class Recipient:
+    type: ParticipantType
+    id: int
+    name: str
+    email: str
+    vendor: VendorRef | None
