@@ -33,7 +33,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     login_manager.init_app(app)
     csrf.init_app(app)
 
-    from messaging import models  # noqa: F401  (registers the models on the metadata)
+    from messaging import auth, models  # noqa: F401  (registers models and the session loader)
     from messaging.cli import register_cli
 
     register_cli(app)
