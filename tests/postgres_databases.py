@@ -1,0 +1,40 @@
+"""Scratch PostgreSQL databases for tests that need PostgreSQL whatever the suite runs on.
+
+Such tests run on every suite run where PostgreSQL is reachable; under CI
+(``CI=true``) an unreachable PostgreSQL fails them instead of skipping.
+"""
+import os
+
+import psycopg
+import pytest
+from sqlalchemy.engine import make_url
+
+DEFAULT_SERVER_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def scratch_database_url(name: str) -> str:
+    """URL of a fresh, empty database ``name`` on the test PostgreSQL server."""
+    server = make_url(os.environ.get("TEST_DATABASE_URL", "") or DEFAULT_SERVER_URL)
+    if not server.drivername.startswith("postgresql"):
+        server = make_url(DEFAULT_SERVER_URL)
+    try:
+        with psycopg.connect(
+            host=server.host, port=server.port or 5432, user=server.username, dbname=server.database,
+            autocommit=True, connect_timeout=3,
+        ) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            connection.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as error:
+        message = f"PostgreSQL at {server.host}:{server.port} is unreachable: {error}"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return server.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(url: str) -> None:
+    target = make_url(url)
+    with psycopg.connect(
+        host=target.host, port=target.port or 5432, user=target.username, dbname="postgres", autocommit=True
+    ) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')

@@ -1,0 +1,49 @@
+"""The schema built by the Alembic migrations is the schema the models describe, on SQLite and PostgreSQL."""
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import inspect, select
+
+from messaging import create_app
+from messaging.extensions import db
+from messaging.models import PlatformSetting
+from postgres_databases import drop_database, scratch_database_url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
+        return
+    url = scratch_database_url("messaging_migrations_test")
+    yield url
+    drop_database(url)
+
+
+def schema_differences() -> list:
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True, "render_as_batch": True})
+        return compare_metadata(context, db.metadata)
+
+
+def test_upgrade_matches_models_and_downgrade_removes_everything(database_url, tmp_path):
+    app = create_app("testing", overrides={"SQLALCHEMY_DATABASE_URI": database_url, "ATTACHMENT_ROOT": str(tmp_path)})
+    with app.app_context():
+        upgrade()
+        assert schema_differences() == []
+        setting = db.session.scalar(select(PlatformSetting).where(PlatformSetting.key == "message_attachment_max_size_mb"))
+        assert (setting.value, setting.category) == ("10", "messaging")
+        db.session.remove()
+
+        downgrade(revision="0001_platform")  # the messaging migration alone rolls back
+        tables = set(inspect(db.engine).get_table_names())
+        assert "conversations" not in tables and "messages" not in tables and "users" in tables
+
+        downgrade(revision="base")
+        assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
+
+        upgrade()
+        assert schema_differences() == []
+        db.session.remove()
+        db.engine.dispose()
