@@ -4,6 +4,7 @@ from messaging.models.conversation import (
     Message,
     MessageAttachment,
 )
+from messaging.models.idempotency import IdempotencyKey  # noqa: F401  (JSON API idempotency)
 from messaging.models.enums import ConversationStatus, ConversationType, ParticipantType
 from messaging.models.platform import Customer, PlatformSetting, User, Vendor, VendorUser
 

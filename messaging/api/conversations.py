@@ -1,0 +1,265 @@
+"""The messages endpoints, one set of views for the admin, vendor and shop surfaces.
+
+Each view authenticates the caller for its surface, hands the request to
+MessagingService and renders the answer; who may see or do what is decided by the
+service's role policy (decisions §2), never here. A role without a capability (a
+customer creating or closing, say) gets the service's own refusal.
+"""
+import json
+
+from flask import request, send_file, url_for
+from flask_smorest import Blueprint
+
+from messaging.api.authentication import authenticate_request, current_principal
+from messaging.api.idempotent import IDEMPOTENCY_HEADER, respond_idempotently
+from messaging.api.path_ids import CONVERTER_NAME, check_path_ids
+from messaging.api.schemas import (
+    ConversationCreateSchema,
+    ConversationDetailArgsSchema,
+    ConversationDetailResponseSchema,
+    ConversationListArgsSchema,
+    ConversationListResponseSchema,
+    DownloadArgsSchema,
+    MessageResponseSchema,
+    PreferencesResponseSchema,
+    PreferencesSchema,
+    ReadReceiptSchema,
+    RecipientArgsSchema,
+    RecipientsSchema,
+    SendMessageFormSchema,
+    SendMessageJsonSchema,
+    UnreadCountResponseSchema,
+)
+from messaging.services import messaging_service
+from messaging.services.errors import MessagingError, NotFound
+from messaging.services.idempotency import RecordedResponse
+from messaging.services.messaging import ListFilters
+
+blp = Blueprint(
+    "api_messages",
+    __name__,
+    description="Conversations: list, read, create, reply, close; attachments and preferences.",
+)
+
+CONVERSATION = f"/<{CONVERTER_NAME}:conversation_id>"
+
+IDEMPOTENCY_PARAMETER = {
+    "in": "header",
+    "name": IDEMPOTENCY_HEADER,
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21-\\x7e]+$"},
+    "description": "Retrying with the same key returns the first answer and stores nothing new "
+                   "(remembered for 24 hours; the same key with a different request is refused).",
+}
+
+
+class UnsupportedMediaType(MessagingError):
+    status = 415
+    code = "unsupported_media_type"
+
+
+def errors(*statuses):
+    """Document the error envelope for each status a view can answer."""
+    from http import HTTPStatus
+
+    def decorate(view):
+        for status in statuses:
+            view = blp.alt_response(status, response=HTTPStatus(status).name)(view)
+        return view
+
+    return decorate
+
+
+@blp.before_request
+def authenticate():
+    authenticate_request(request.view_args["role"])
+    check_path_ids()
+
+
+# ------------------------------------------------------------------ collection
+
+
+@blp.route("", methods=["GET"])
+@blp.arguments(ConversationListArgsSchema, location="query")
+@blp.response(200, ConversationListResponseSchema)
+@errors(401)
+def list_conversations(args, role):
+    """List the caller's conversations, newest activity first."""
+    filters = ListFilters(
+        status=args["status"],
+        conversation_type=args["conversation_type"],
+        unread_only=args["unread"],
+        search=args["q"],
+        page=args["page"],
+        per_page=args["per_page"],
+    )
+    return messaging_service().list_conversations(current_principal(), filters)
+
+
+@blp.route("", methods=["POST"])
+@blp.arguments(ConversationCreateSchema)
+@blp.response(201, ConversationDetailResponseSchema)
+@blp.doc(parameters=[IDEMPOTENCY_PARAMETER])
+@errors(400, 401, 403, 409)
+def create_conversation(payload, role):
+    """Start a conversation with its first message (admins and vendor staff; customers only reply)."""
+    principal = current_principal()
+
+    def produce() -> RecordedResponse:
+        detail = messaging_service().create_conversation(
+            principal,
+            conversation_type=payload["conversation_type"],
+            subject=payload["subject"],
+            recipient_type=payload["recipient_type"],
+            recipient_id=payload["recipient_id"],
+            vendor_id=payload["vendor_id"],
+            initial_message=payload["initial_message"],
+        )
+        return RecordedResponse(201, json.dumps(ConversationDetailResponseSchema().dump(detail)))
+
+    response = respond_idempotently(principal, produce)
+    if response.status_code == 201:
+        created_id = json.loads(response.get_data())["id"]
+        response.headers["Location"] = url_for(f"{request.blueprint}.get_conversation", conversation_id=created_id)
+    return response
+
+
+@blp.route("/unread-count", methods=["GET"])
+@blp.response(200, UnreadCountResponseSchema)
+@errors(401)
+def unread_count(role):
+    """The header badge: unread messages over the caller's conversations."""
+    return {"total_unread": messaging_service().get_unread_count(current_principal())}
+
+
+@blp.route("/recipients", methods=["GET"])
+@blp.arguments(RecipientArgsSchema, location="query")
+@blp.response(200, RecipientsSchema)
+@errors(401, 403)
+def recipients(args, role):
+    """Who the caller may start a conversation with."""
+    found = messaging_service().list_recipients(current_principal(), args["type"], args["q"], args["limit"])
+    return {"items": found}
+
+
+# ------------------------------------------------------------------ one conversation
+
+
+@blp.route(CONVERSATION, methods=["GET"])
+@blp.arguments(ConversationDetailArgsSchema, location="query")
+@blp.response(200, ConversationDetailResponseSchema)
+@errors(401, 404)
+def get_conversation(args, conversation_id, role):
+    """The thread: its latest 100 messages, oldest first; ?before=<id> pages back."""
+    return messaging_service().get_conversation(
+        current_principal(), conversation_id, before_message_id=args["before"]
+    )
+
+
+@blp.route(f"{CONVERSATION}/messages", methods=["POST"])
+@blp.doc(
+    parameters=[IDEMPOTENCY_PARAMETER],
+    requestBody={
+        "required": True,
+        "content": {
+            "application/json": {"schema": SendMessageJsonSchema},
+            "multipart/form-data": {"schema": SendMessageFormSchema},
+        },
+    },
+)
+@blp.response(201, MessageResponseSchema)
+@errors(400, 401, 404, 409, 413, 415, 422)
+def send_message(conversation_id, role):
+    """Reply: JSON ``{"content"}`` or multipart with ``content`` and files in ``attachments``."""
+    principal = current_principal()
+    content, uploads = _message_input()
+
+    def produce() -> RecordedResponse:
+        item = messaging_service().send_message(principal, conversation_id, content, uploads)
+        return RecordedResponse(201, json.dumps(MessageResponseSchema().dump(item)))
+
+    return respond_idempotently(principal, produce)
+
+
+def _message_input():
+    if request.mimetype == "multipart/form-data":
+        content = request.form.get("content", "")
+        return content, request.files.getlist("attachments")
+    if request.is_json:
+        payload = blp.ARGUMENTS_PARSER.parse(SendMessageJsonSchema, request, location="json")
+        return payload["content"], []
+    raise UnsupportedMediaType("Send application/json or multipart/form-data.")
+
+
+@blp.route(f"{CONVERSATION}/close", methods=["POST"])
+@blp.response(200, ConversationDetailResponseSchema)
+@errors(400, 401, 403, 404, 422)
+def close_conversation(conversation_id, role):
+    """Close the thread: no more messages until it is reopened (admins and vendor staff)."""
+    return messaging_service().close_conversation(current_principal(), conversation_id)
+
+
+@blp.route(f"{CONVERSATION}/reopen", methods=["POST"])
+@blp.response(200, ConversationDetailResponseSchema)
+@errors(400, 401, 403, 404, 422)
+def reopen_conversation(conversation_id, role):
+    """Reopen a closed thread (admins and vendor staff)."""
+    return messaging_service().reopen_conversation(current_principal(), conversation_id)
+
+
+@blp.route(f"{CONVERSATION}/read", methods=["PUT"])
+@blp.response(200, ReadReceiptSchema)
+@errors(400, 401, 404, 422)
+def mark_read(conversation_id, role):
+    """Mark every message of the thread read for the caller."""
+    service = messaging_service()
+    principal = current_principal()
+    service.mark_conversation_read(principal, conversation_id)
+    return {
+        "conversation_id": conversation_id,
+        "unread_count": 0,
+        "total_unread": service.get_unread_count(principal),
+    }
+
+
+@blp.route(f"{CONVERSATION}/preferences", methods=["PUT"])
+@blp.arguments(PreferencesSchema)
+@blp.response(200, PreferencesResponseSchema)
+@errors(400, 401, 404)
+def update_preferences(payload, conversation_id, role):
+    """Turn e-mail notifications for this thread on or off, for the caller only."""
+    enabled = messaging_service().update_preferences(
+        current_principal(), conversation_id, email_notifications=payload["email_notifications"]
+    )
+    return {"conversation_id": conversation_id, "email_notifications": enabled}
+
+
+@blp.route(f"{CONVERSATION}/attachments/<{CONVERTER_NAME}:attachment_id>", methods=["GET"])
+@blp.arguments(DownloadArgsSchema, location="query")
+@blp.alt_response(
+    200,
+    success=True,
+    description="The file's exact bytes, as an attachment under its original name.",
+    content_type="*/*",
+    schema={"type": "string", "format": "binary"},
+)
+@errors(401, 404)
+def download_attachment(args, conversation_id, attachment_id, role):
+    """Download an attachment (every role); raster images may be asked inline for previews."""
+    download = messaging_service().get_attachment(current_principal(), conversation_id, attachment_id)
+    info = download.info
+    try:
+        response = send_file(
+            download.path,
+            mimetype=info.content_type,
+            as_attachment=not (args["inline"] and info.is_image),
+            download_name=info.filename,
+            max_age=0,
+        )
+    except FileNotFoundError:
+        raise NotFound("Attachment not found.") from None
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    # Even if a browser renders it, the file can run no script and load nothing.
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response

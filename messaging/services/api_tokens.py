@@ -1,0 +1,69 @@
+"""Bearer tokens of the JSON API: signed, time-limited, and re-checked on every use.
+
+A token names the principal (role, account, acting vendor) and nothing else; the
+account is looked up again each time, so deactivating it or removing a vendor
+membership ends every token it holds without a revocation list.
+"""
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from messaging.clock import utcnow
+from messaging.identity import Principal
+from messaging.services.accounts import restore_principal
+
+TOKEN_SALT = "messaging.api-token.v1"
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    expires_at: datetime
+
+
+class ApiTokens:
+    def __init__(self, secret_key: str, max_age_seconds: int):
+        self._serializer = URLSafeTimedSerializer(secret_key, salt=TOKEN_SALT)
+        self.max_age_seconds = max_age_seconds
+
+    def issue(self, principal: Principal) -> IssuedToken:
+        payload = {"type": principal.type.value, "id": principal.id, "vendor_id": principal.vendor_id}
+        token = self._serializer.dumps(payload)
+        # itsdangerous stamps whole seconds; round the same way so expires_at is never late.
+        issued_at = utcnow().replace(microsecond=0)
+        return IssuedToken(token=token, expires_at=issued_at + timedelta(seconds=self.max_age_seconds))
+
+    def principal_for(self, token: str) -> Principal | None:
+        """The principal a token stands for, or None when it is forged, expired or no longer valid."""
+        try:
+            payload = self._serializer.loads(token, max_age=self.max_age_seconds)
+        except BadSignature:  # SignatureExpired is a BadSignature too
+            return None
+        if not isinstance(payload, dict):
+            return None
+        principal_type, account_id, vendor_id = payload.get("type"), payload.get("id"), payload.get("vendor_id")
+        if not isinstance(principal_type, str) or not isinstance(account_id, int):
+            return None
+        if vendor_id is not None and not isinstance(vendor_id, int):
+            return None
+        return restore_principal(principal_type, account_id, vendor_id)
+
+
+def authenticate(email: str, password: str, vendor_code: str | None, account_type: str | None = None):
+    """Sign in staff or a customer with one form, as the token endpoint takes it.
+
+    Staff and customers are separate account tables and an email may exist in both
+    (a shop's employee who also buys there). ``account_type`` settles it; without it
+    staff are tried first, then, when a shop is named, that shop's customers.
+    """
+    from messaging.services import accounts
+
+    if account_type == "customer":
+        return accounts.authenticate_customer(email, password, vendor_code or "")
+    if account_type == "staff" or not vendor_code:
+        return accounts.authenticate_staff(email, password, vendor_code)
+    try:
+        return accounts.authenticate_staff(email, password, vendor_code)
+    except accounts.AuthenticationFailed:
+        return accounts.authenticate_customer(email, password, vendor_code)
