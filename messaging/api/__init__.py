@@ -7,7 +7,7 @@ from flask import Flask
 from flask_smorest import Api
 
 from messaging.api import conversations, tokens
-from messaging.api.errors import install_routing_errors, register_error_handlers
+from messaging.api.errors import install_routing_errors
 from messaging.api.path_ids import CONVERTER_NAME, ApiIdConverter, api_id_param_schema
 from messaging.api.roles import API_PREFIX, ROLE_SURFACES, blueprint_name, messages_prefix
 from messaging.api.schemas import ErrorEnvelopeSchema
@@ -63,7 +63,6 @@ def init_app(app: Flask) -> None:
     for blueprint in (conversations.blp, tokens.blp):
         # Bearer calls carry no cookie to forge; cookie calls are checked in authentication.py.
         csrf.exempt(blueprint)
-        register_error_handlers(blueprint)
 
     api.register_blueprint(tokens.blp, url_prefix=f"{API_PREFIX}/auth")
     for role in ROLE_SURFACES:

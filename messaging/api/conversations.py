@@ -11,6 +11,7 @@ from flask import request, send_file, url_for
 from flask_smorest import Blueprint
 
 from messaging.api.authentication import authenticate_request, current_principal
+from messaging.api.errors import register_error_handlers
 from messaging.api.idempotent import IDEMPOTENCY_HEADER, respond_idempotently
 from messaging.api.path_ids import CONVERTER_NAME, check_path_ids
 from messaging.api.schemas import (
@@ -40,6 +41,7 @@ blp = Blueprint(
     __name__,
     description="Conversations: list, read, create, reply, close; attachments and preferences.",
 )
+register_error_handlers(blp)
 
 CONVERSATION = f"/<{CONVERTER_NAME}:conversation_id>"
 

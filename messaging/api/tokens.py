@@ -2,10 +2,12 @@
 from flask_smorest import Blueprint
 
 from messaging.api.authentication import api_tokens
+from messaging.api.errors import register_error_handlers
 from messaging.api.schemas import TokenRequestSchema, TokenResponseSchema
 from messaging.services.api_tokens import authenticate
 
 blp = Blueprint("api_auth", __name__, description="Sign in for a bearer token.")
+register_error_handlers(blp)
 
 
 @blp.route("/token", methods=["POST"])
