@@ -1,0 +1,57 @@
+"""Server-rendered pages that htmx enhances: sign-in, and the admin, vendor and shop message pages.
+
+``init_app`` is called by the app factory when this package exists.
+"""
+from flask import Flask, current_app, g
+from flask_login import current_user
+
+from messaging.auth import session_principal
+from messaging.services import attachment_service, messaging_service
+from messaging.services.acting_vendor import vendor_name
+from messaging.web import htmx, humanize, inbox, shop_account, sign_in
+from messaging.web.error_pages import register_error_pages
+from messaging.web.forms import encode_recipient
+from messaging.web.message_body import message_body
+from messaging.web.roles import PAGES_BY_ROLE, ROLE_PAGES
+from messaging.web.security_headers import register_security_headers
+
+HTMX_SCRIPT = "vendor/htmx-2.0.11.min.js"
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(sign_in.blueprint)
+    for pages in ROLE_PAGES:
+        app.register_blueprint(inbox.build_blueprint(pages))
+    app.register_blueprint(shop_account.blueprint)
+    register_error_pages(app)
+    register_security_headers(app)
+    app.add_template_filter(message_body)
+    app.add_template_filter(humanize.time_tag)
+    app.add_template_filter(humanize.file_size)
+    app.add_template_filter(humanize.file_kind)
+    app.add_template_filter(lambda person: encode_recipient(person.type, person.id, person.vendor.id if person.vendor else None),
+                            "recipient_value")
+    app.context_processor(_layout_context)
+
+
+def _layout_context() -> dict:
+    """What every layout needs; the badge count and vendor list load only when a layout asks."""
+    principal = session_principal()
+    return {
+        "principal": principal,
+        "role_pages": PAGES_BY_ROLE.get(principal.type) if principal else None,
+        "poll_seconds": current_app.config["POLL_INTERVAL_SECONDS"],
+        "htmx_script": HTMX_SCRIPT,
+        "events": htmx,
+        "unread_total": _unread_total,
+        "switchable_vendors": lambda: sign_in.vendors_to_switch_to(principal, current_user),
+        "shop_name": lambda: vendor_name(principal.vendor_id if principal else None),
+        "max_upload_text": lambda: humanize.file_size(attachment_service().get_max_file_size_bytes()),
+    }
+
+
+def _unread_total() -> int:
+    if "unread_total" not in g:
+        principal = session_principal()
+        g.unread_total = messaging_service().get_unread_count(principal) if principal else 0
+    return g.unread_total

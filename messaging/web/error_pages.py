@@ -1,0 +1,60 @@
+"""HTML error pages for the pages; under /api/ the JSON error shape of the contract instead.
+
+The service's typed refusals that reach here (NotFound, NotAllowed, a refusal outside
+a form) become a page with their status; forms catch the refusals a user can fix.
+"""
+from flask import Flask, jsonify, make_response, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from messaging.auth import session_principal
+from messaging.services.errors import MessagingError
+from messaging.web.htmx import vary_on_htmx
+
+TITLES = {
+    400: "Bad request",
+    401: "Please sign in",
+    403: "Not allowed",
+    404: "Page not found",
+    405: "Not allowed",
+    409: "Conflict",
+    413: "Upload too large",
+    415: "Unsupported file",
+    422: "Please check your input",
+}
+EXPLANATIONS = {
+    403: "Your account cannot open this page.",
+    404: "There is nothing here, or it is not yours to see.",
+    413: "The upload is larger than this site accepts. Attach smaller files.",
+}
+
+
+def register_error_pages(app: Flask) -> None:
+    @app.errorhandler(MessagingError)
+    def service_refusal(error: MessagingError):
+        return _answer(error.status, error.code, error.message)
+
+    @app.errorhandler(CSRFError)
+    def csrf_refusal(error: CSRFError):
+        return _answer(400, "csrf_failed", "The form expired or did not come from this site. Reload the page and try again.")
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if error.code is None or error.code < 400:
+            return error
+        code = (error.name or "error").lower().replace(" ", "_")
+        message = EXPLANATIONS.get(error.code) or error.description or error.name
+        return _answer(error.code, code, message)
+
+
+def _answer(status: int, code: str, message: str):
+    if request.path.startswith("/api/"):
+        return jsonify({"error": {"code": code, "message": message}}), status
+    body = render_template(
+        "errors/error.html",
+        status=status,
+        title=TITLES.get(status, "Something went wrong"),
+        message=message,
+        principal=session_principal(),
+    )
+    return vary_on_htmx(make_response(body, status))

@@ -1,0 +1,243 @@
+"""The message pages, written once and registered for every role in :data:`ROLE_PAGES`.
+
+Each route answers a full page to a browser navigating and the matching partial
+to an htmx request (:func:`wants_fragment`); every form also works as a plain
+post that redirects (post/redirect/get). Access and business rules are the
+service's: a conversation out of scope raises NotFound, which becomes the 404 page.
+"""
+from flask import Blueprint, Response, flash, g, redirect, render_template, request
+
+from messaging.models import ConversationStatus
+from messaging.services import messaging_service
+from messaging.services.errors import ConversationClosed, FileTooLarge, InvalidInput, UnsupportedFileType
+from messaging.web import htmx
+from messaging.web.access import require_role
+from messaging.web.attachment_download import download_attachment
+from messaging.web.forms import FormState, ListQuery, read_list_query, read_recipient, read_recipient_type
+from messaging.web.roles import RolePages
+
+# Refusals a user can fix in the form; shown next to it with what they typed.
+FORM_REFUSALS = (InvalidInput, ConversationClosed, FileTooLarge, UnsupportedFileType)
+
+
+def build_blueprint(pages: RolePages) -> Blueprint:
+    blueprint = Blueprint(pages.blueprint_name, __name__, url_prefix=pages.url_prefix)
+    blueprint.before_request(require_role(pages))
+    blueprint.after_request(htmx.vary_on_htmx)
+    routes = [
+        ("", "inbox", inbox, ["GET"]),
+        ("/unread-badge", "unread_badge", unread_badge, ["GET"]),
+        ("/new", "compose", compose, ["GET", "POST"]),
+        ("/recipients", "recipients", recipients, ["GET"]),
+        ("/<int:conversation_id>", "thread", thread, ["GET"]),
+        ("/<int:conversation_id>/updates", "thread_updates", thread_updates, ["GET"]),
+        ("/<int:conversation_id>/messages", "reply", reply, ["POST"]),
+        ("/<int:conversation_id>/close", "close", close, ["POST"]),
+        ("/<int:conversation_id>/reopen", "reopen", reopen, ["POST"]),
+        ("/<int:conversation_id>/preferences", "preferences", preferences, ["POST"]),
+        ("/<int:conversation_id>/attachments/<int:attachment_id>", "attachment", download_attachment, ["GET"]),
+    ]
+    for rule, endpoint, view, methods in routes:
+        blueprint.add_url_rule(rule, endpoint, view, methods=methods)
+    return blueprint
+
+
+# ------------------------------------------------------------------ the list and the thread
+
+
+def inbox():
+    list_query = read_list_query(request.args, g.pages)
+    if htmx.wants_fragment():
+        return _render("messages/_conversation_list.html", **_list_context(list_query))
+    return _render_page(list_query=list_query)
+
+
+def thread(conversation_id: int):
+    service = messaging_service()
+    # Opening a thread is what marks it read; the polling refresh (thread_updates) never writes.
+    was_unread = service.mark_conversation_read(g.principal, conversation_id)
+    if htmx.wants_fragment():
+        detail = service.get_conversation(g.principal, conversation_id)
+        response = _response(_render("messages/_thread.html", detail=detail, reply_form=FormState()))
+        return htmx.trigger(response, htmx.MESSAGES_READ) if was_unread else response
+    return _render_page(conversation_id=conversation_id)
+
+
+def thread_updates(conversation_id: int):
+    """Polled by the open thread: messages newer than ``after``, or the whole panel if the status changed."""
+    if not htmx.wants_fragment():
+        return redirect(g.pages.url("thread", conversation_id=conversation_id))
+    detail = messaging_service().get_conversation(g.principal, conversation_id)
+    after = request.args.get("after", type=int) or 0
+    if request.args.get("status") != detail.status.value:
+        response = _response(_render("messages/_thread.html", detail=detail, reply_form=FormState()))
+        response.headers["HX-Retarget"] = "#thread-panel"
+        response.headers["HX-Reswap"] = "outerHTML"
+        return response
+    new_messages = [message for message in detail.messages if message.id > after]
+    if not new_messages:
+        return Response(status=204)
+    return _render("messages/_thread_updates.html", detail=detail, new_messages=new_messages)
+
+
+def unread_badge():
+    if not htmx.wants_fragment():
+        return redirect(g.pages.url("inbox"))
+    return _render("partials/_unread_badge.html")
+
+
+# ------------------------------------------------------------------ writing
+
+
+def reply(conversation_id: int):
+    values = {"content": request.form.get("content", "")}
+    try:
+        messaging_service().send_message(
+            g.principal, conversation_id, values["content"], request.files.getlist("attachments")
+        )
+    except FORM_REFUSALS as refusal:
+        return _refused_reply(conversation_id, FormState.refused(values, refusal), refusal.status)
+    if htmx.wants_fragment():
+        detail = messaging_service().get_conversation(g.principal, conversation_id)
+        response = _response(_render("messages/_reply_form.html", detail=detail, reply_form=FormState()))
+        return htmx.trigger(response, htmx.MESSAGE_SENT)
+    flash("Message sent.", "success")
+    return redirect(g.pages.url("thread", conversation_id=conversation_id) + "#latest")
+
+
+def _refused_reply(conversation_id: int, form: FormState, status: int):
+    if htmx.wants_fragment():
+        detail = messaging_service().get_conversation(g.principal, conversation_id)
+        return _render("messages/_reply_form.html", detail=detail, reply_form=form), status
+    return _render_page(conversation_id=conversation_id, reply_form=form), status
+
+
+def close(conversation_id: int):
+    return _change_status(conversation_id, ConversationStatus.CLOSED)
+
+
+def reopen(conversation_id: int):
+    return _change_status(conversation_id, ConversationStatus.OPEN)
+
+
+def _change_status(conversation_id: int, status: ConversationStatus):
+    service = messaging_service()
+    if status == ConversationStatus.CLOSED:
+        detail = service.close_conversation(g.principal, conversation_id)
+    else:
+        detail = service.reopen_conversation(g.principal, conversation_id)
+    if htmx.wants_fragment():
+        response = _response(_render("messages/_thread.html", detail=detail, reply_form=FormState()))
+        return htmx.trigger(response, htmx.CONVERSATION_CHANGED)
+    flash("Conversation closed." if status == ConversationStatus.CLOSED else "Conversation reopened.", "success")
+    return redirect(g.pages.url("thread", conversation_id=conversation_id))
+
+
+def preferences(conversation_id: int):
+    enabled = messaging_service().update_preferences(
+        g.principal, conversation_id, email_notifications=request.form.get("email_notifications") == "on"
+    )
+    if htmx.wants_fragment():
+        return _render("messages/_preferences.html", conversation_id=conversation_id,
+                       email_notifications=enabled, saved=True)
+    flash("Email notifications are on." if enabled else "Email notifications are off.", "success")
+    return redirect(g.pages.url("thread", conversation_id=conversation_id))
+
+
+# ------------------------------------------------------------------ composing
+
+
+def compose():
+    """The compose form: a modal with htmx, a page of its own without JavaScript."""
+    form = FormState(values=_compose_values())
+    recipient_type = read_recipient_type(form.get("recipient_type"), g.pages)
+    service = messaging_service()
+    if request.method == "POST" and request.form.get("action") != "search":
+        try:
+            choice = read_recipient(form.get("recipient"))
+            conversation_type = g.pages.conversation_type_for(choice.type)
+            if conversation_type is None:
+                raise InvalidInput("Choose who the conversation is with.", fields={"recipient": "Choose a recipient."})
+            detail = service.create_conversation(
+                g.principal,
+                conversation_type=conversation_type,
+                subject=form.get("subject"),
+                recipient_type=choice.type,
+                recipient_id=choice.id,
+                vendor_id=choice.vendor_id,
+                initial_message=form.get("initial_message"),
+                uploads=request.files.getlist("attachments"),
+            )
+        except FORM_REFUSALS as refusal:
+            form = FormState.refused(form.values, refusal)
+            status = refusal.status
+        else:
+            return _created(detail)
+    else:
+        status = 200
+    options = service.list_recipients(g.principal, recipient_type, form.get("recipient_q"))
+    template = "messages/_compose_dialog.html" if htmx.wants_fragment() else "messages/compose.html"
+    if htmx.wants_fragment() and request.method == "POST":
+        template = "messages/_compose_form.html"
+    return _render(template, form=form, recipient_type=recipient_type, options=options), status
+
+
+def _compose_values() -> dict:
+    source = request.form if request.method == "POST" else request.args
+    return {name: source.get(name, "") for name in
+            ("recipient_type", "recipient_q", "recipient", "subject", "initial_message")}
+
+
+def _created(detail):
+    if htmx.wants_fragment():
+        # One response does it all: the new thread replaces the open one, the list and the modal follow the events.
+        response = _response(_render("messages/_thread.html", detail=detail, reply_form=FormState()))
+        response.headers["HX-Retarget"] = "#thread-panel"
+        response.headers["HX-Reswap"] = "outerHTML"
+        response.headers["HX-Push-Url"] = g.pages.url("thread", conversation_id=detail.id)
+        return htmx.trigger(response, htmx.CONVERSATION_CHANGED, htmx.COMPOSE_DONE)
+    flash("Conversation started.", "success")
+    return redirect(g.pages.url("thread", conversation_id=detail.id))
+
+
+def recipients():
+    """The picker's options for a search, as the compose form's radio buttons."""
+    recipient_type = read_recipient_type(request.args.get("recipient_type"), g.pages)
+    if not htmx.wants_fragment():
+        return redirect(g.pages.url("compose", recipient_type=recipient_type.value,
+                                    recipient_q=request.args.get("recipient_q", "")))
+    options = messaging_service().list_recipients(g.principal, recipient_type, request.args.get("recipient_q", ""))
+    return _render("messages/_recipient_options.html", options=options, form=FormState())
+
+
+# ------------------------------------------------------------------ rendering
+
+
+def _render_page(*, list_query: ListQuery | None = None, conversation_id: int | None = None,
+                 reply_form: FormState | None = None):
+    """The full page: the list (beside the thread on admin and vendor pages) and the open thread."""
+    service = messaging_service()
+    list_query = list_query or read_list_query(request.args, g.pages)
+    context = {"detail": None, "reply_form": reply_form or FormState(), "list_query": list_query}
+    if conversation_id is not None:
+        context["detail"] = service.get_conversation(g.principal, conversation_id)
+    if g.pages.split_panel or conversation_id is None:
+        context.update(_list_context(list_query))
+    return _render("messages/page.html", **context)
+
+
+def _list_context(list_query: ListQuery) -> dict:
+    try:
+        listing = messaging_service().list_conversations(g.principal, list_query.to_filters())
+        list_error = None
+    except InvalidInput as refusal:
+        listing, list_error = None, refusal.message
+    return {"listing": listing, "list_query": list_query, "list_error": list_error}
+
+
+def _render(template: str, **context) -> str:
+    return render_template(template, pages=g.pages, **context)
+
+
+def _response(body: str) -> Response:
+    return Response(body, mimetype="text/html")

@@ -1,0 +1,24 @@
+"""The ``message_body`` Jinja filter: plain text shown escaped, line breaks kept, links clickable."""
+import re
+
+from markupsafe import Markup, escape
+
+# Stops at whitespace and at characters that cannot end a URL in running text.
+URL_PATTERN = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
+TRAILING_PUNCTUATION = ".,;:!?)]}'\""
+
+
+def message_body(text: str | None) -> Markup:
+    text = text or ""
+    pieces: list[str] = []
+    position = 0
+    for match in URL_PATTERN.finditer(text):
+        url = match.group(0).rstrip(TRAILING_PUNCTUATION)
+        pieces.append(escape(text[position:match.start()]))
+        pieces.append(
+            Markup('<a href="{0}" rel="nofollow noopener noreferrer" target="_blank">{0}</a>').format(url)
+        )
+        position = match.start() + len(url)
+    pieces.append(escape(text[position:]))
+    html = Markup("").join(pieces)
+    return Markup(re.sub(r"\r\n|\r|\n", "<br>\n", str(html)))

@@ -1,0 +1,108 @@
+// Small enhancements on top of htmx. Every page works without this file.
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+
+  // ---- relative times: the server renders "5 min ago"; keep it fresh and show local time on hover.
+  function relative(date) {
+    var seconds = Math.round((Date.now() - date.getTime()) / 1000);
+    if (seconds < 45) return "just now";
+    var minutes = Math.round(seconds / 60);
+    if (minutes < 60) return minutes + " min ago";
+    var hours = Math.round(seconds / 3600);
+    if (hours < 24) return hours + " h ago";
+    var days = Math.round(seconds / 86400);
+    if (days === 1) return "yesterday";
+    if (days < 7) return days + " days ago";
+    return date.toLocaleDateString(undefined, { day: "numeric", month: "short", year: "numeric" });
+  }
+  function refreshTimes(root) {
+    (root || document).querySelectorAll("time[data-relative]").forEach(function (element) {
+      var date = new Date(element.getAttribute("datetime"));
+      if (isNaN(date)) return;
+      element.textContent = relative(date);
+      element.title = date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+    });
+  }
+
+  // ---- the list marks the open conversation (the list refreshes itself, so mark again after each swap).
+  function markCurrentConversation() {
+    var panel = document.getElementById("thread-panel");
+    var openId = panel && panel.getAttribute("data-conversation-id");
+    document.querySelectorAll("[data-conversation-link]").forEach(function (link) {
+      var item = link.closest("[data-conversation-id]");
+      if (openId && item && item.getAttribute("data-conversation-id") === openId) {
+        link.setAttribute("aria-current", "true");
+      } else {
+        link.removeAttribute("aria-current");
+      }
+    });
+  }
+
+  // ---- the compose modal
+  function openDialogs(root) {
+    (root || document).querySelectorAll("dialog.modal:not([open])").forEach(function (dialog) {
+      dialog.showModal();
+      var first = dialog.querySelector("input[type=search], input:not([type=hidden]), textarea");
+      if (first) first.focus();
+      dialog.addEventListener("close", function () { dialog.remove(); });
+    });
+  }
+  function closeDialogs() {
+    document.querySelectorAll("dialog.modal[open]").forEach(function (dialog) { dialog.close(); });
+  }
+
+  document.addEventListener("click", function (event) {
+    var closer = event.target.closest("[data-close-dialog]");
+    if (closer && closer.closest("dialog")) {
+      event.preventDefault();
+      closer.closest("dialog").close();
+    }
+  });
+
+  // ---- selects that act at once (the vendor switcher)
+  document.addEventListener("change", function (event) {
+    if (event.target.matches("select[data-autosubmit]")) event.target.form.requestSubmit();
+  });
+
+  function scrollThreadToEnd() {
+    var messages = document.getElementById("thread-messages");
+    if (messages) messages.scrollTop = messages.scrollHeight;
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    scrollThreadToEnd();
+    refreshTimes();
+    markCurrentConversation();
+    setInterval(refreshTimes, 30000);
+  });
+
+  document.addEventListener("htmx:afterSwap", function (event) {
+    refreshTimes(event.detail.target.parentNode || document);
+    markCurrentConversation();
+    openDialogs(event.detail.target);
+  });
+  document.addEventListener("htmx:oobAfterSwap", function (event) {
+    refreshTimes(event.detail.target);
+    var messages = document.getElementById("thread-messages");
+    if (messages && event.detail.target === messages) scrollThreadToEnd();
+  });
+  document.addEventListener("compose-done", closeDialogs);
+
+  // After our own reply the form comes back empty: keep the focus where the user was typing.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var target = event.detail.target;
+    if (target && target.id === "reply-form") {
+      var textarea = document.getElementById("reply-content");
+      if (textarea) textarea.focus();
+    }
+    if (target && target.id === "thread-panel") {
+      scrollThreadToEnd();
+      // A conversation opened from the list: move focus to it, as a page load would.
+      if (event.detail.elt && event.detail.elt.matches("[data-conversation-link]")) {
+        var heading = document.getElementById("thread-subject");
+        if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus({ preventScroll: true }); }
+      }
+    }
+  });
+})();
