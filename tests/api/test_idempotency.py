@@ -1,0 +1,117 @@
+"""A retried create or send with the same Idempotency-Key stores nothing new and returns the first answer."""
+import io
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from api_support import error_of
+from messaging.extensions import db
+from messaging.models import Conversation, IdempotencyKey, Message, MessageAttachment
+from messaging.services.idempotency import ABANDONED_CLAIM_AGE
+from sample_files import PDF
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def create_body(marketplace, subject="Retry me"):
+    return {
+        "conversation_type": "vendor_customer", "subject": subject, "recipient_type": "customer",
+        "recipient_id": marketplace.customer_a.id, "initial_message": "Hello",
+    }
+
+
+def test_retried_create_returns_the_first_conversation(caller, marketplace):
+    api = caller(marketplace.staff_a)
+    key = {"Idempotency-Key": "create-123"}
+    first = api.post(json=create_body(marketplace), headers=key)
+    assert first.status_code == 201
+    conversations, messages = count(Conversation), count(Message)
+    # the same request again, its keys in another order
+    retry = api.post(json=dict(reversed(list(create_body(marketplace).items()))), headers=key)
+    assert retry.status_code == 201
+    assert retry.get_json() == first.get_json()
+    assert retry.headers["Idempotent-Replayed"] == "true"
+    assert (count(Conversation), count(Message)) == (conversations, messages)
+
+
+def test_retried_multipart_send_stores_one_message_and_one_file(caller, marketplace, threads):
+    api = caller(marketplace.customer_a)
+    conversation_id = threads["vendor_customer"].id
+
+    def send():
+        return api.post(
+            f"/{conversation_id}/messages",
+            data={"content": "invoice", "attachments": [(io.BytesIO(PDF), "invoice.pdf")]},
+            content_type="multipart/form-data",
+            headers={"Idempotency-Key": "send-1"},
+        )
+
+    first = send()
+    assert first.status_code == 201
+    messages, files = count(Message), count(MessageAttachment)
+    retry = send()
+    assert retry.status_code == 201 and retry.get_json() == first.get_json()
+    assert (count(Message), count(MessageAttachment)) == (messages, files)
+    assert caller(marketplace.staff_a).get(f"/{conversation_id}").get_json()["message_count"] == 2
+
+
+def test_same_key_for_a_different_request_is_refused(caller, marketplace, threads):
+    api = caller(marketplace.customer_a)
+    conversation_id = threads["vendor_customer"].id
+    headers = {"Idempotency-Key": "k"}
+    assert api.post(f"/{conversation_id}/messages", json={"content": "one"}, headers=headers).status_code == 201
+    response = api.post(f"/{conversation_id}/messages", json={"content": "two"}, headers=headers)
+    assert response.status_code == 422
+    assert error_of(response)["code"] == "idempotency_key_reused"
+    other_thread = api.post(f"/{threads['admin_customer'].id}/messages", json={"content": "one"}, headers=headers)
+    assert other_thread.status_code == 422
+
+
+def test_keys_belong_to_their_principal(caller, marketplace, threads):
+    conversation_id = threads["vendor_customer"].id
+    headers = {"Idempotency-Key": "shared"}
+    staff = caller(marketplace.staff_a).post(f"/{conversation_id}/messages", json={"content": "a"}, headers=headers)
+    customer = caller(marketplace.customer_a).post(f"/{conversation_id}/messages", json={"content": "a"}, headers=headers)
+    assert staff.status_code == customer.status_code == 201
+    assert staff.get_json()["id"] != customer.get_json()["id"]
+
+
+def test_a_refused_request_does_not_use_up_the_key(caller, marketplace, threads, service):
+    api = caller(marketplace.customer_a)
+    conversation_id = threads["vendor_customer"].id
+    service.close_conversation(marketplace.staff_a, conversation_id)
+    headers = {"Idempotency-Key": "after-reopen"}
+    refused = api.post(f"/{conversation_id}/messages", json={"content": "hi"}, headers=headers)
+    assert refused.status_code == 409
+    assert count(IdempotencyKey) == 0
+    service.reopen_conversation(marketplace.staff_a, conversation_id)
+    assert api.post(f"/{conversation_id}/messages", json={"content": "hi"}, headers=headers).status_code == 201
+
+
+def test_a_request_still_running_makes_a_retry_wait(caller, marketplace, threads):
+    api = caller(marketplace.customer_a)
+    conversation_id = threads["vendor_customer"].id
+    headers = {"Idempotency-Key": "slow"}
+    assert api.post(f"/{conversation_id}/messages", json={"content": "x"}, headers=headers).status_code == 201
+    row = db.session.scalar(select(IdempotencyKey))
+    row.response_status = None  # as if the first request were still in flight
+    db.session.commit()
+    in_flight = api.post(f"/{conversation_id}/messages", json={"content": "x"}, headers=headers)
+    assert in_flight.status_code == 409
+    assert error_of(in_flight)["code"] == "idempotency_key_in_progress"
+    # a claim whose worker died long ago is taken over
+    row.created_at -= ABANDONED_CLAIM_AGE + timedelta(seconds=1)
+    db.session.commit()
+    assert api.post(f"/{conversation_id}/messages", json={"content": "x"}, headers=headers).status_code == 201
+
+
+def test_invalid_keys_are_400(caller, marketplace, threads):
+    api = caller(marketplace.customer_a)
+    for key in ["", "a" * 256, "with space"]:
+        response = api.post(f"/{threads['vendor_customer'].id}/messages", json={"content": "x"},
+                            headers={"Idempotency-Key": key})
+        assert response.status_code == 400, key
+        assert error_of(response)["code"] == "invalid_idempotency_key"
+    assert count(IdempotencyKey) == 0

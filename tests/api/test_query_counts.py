@@ -1,0 +1,45 @@
+"""Requests cost a constant number of queries however long the page is."""
+import pytest
+
+from api_support import start
+from messaging.extensions import db
+from messaging.models import ConversationType
+
+
+def measured(count_queries, call):
+    """Count one request's queries, starting like a real request: from an empty session."""
+    db.session.remove()
+    with count_queries() as counter:
+        response = call()
+    assert response.status_code == 200
+    return counter, response.get_json()
+
+
+def fill(service, marketplace, how_many):
+    for number in range(how_many):
+        customer = marketplace.customer_a if number % 2 else marketplace.customer_a2
+        start(service, marketplace.staff_a, ConversationType.VENDOR_CUSTOMER, customer, f"Order {number}")
+
+
+@pytest.mark.parametrize("who", ["staff_a", "customer_a"])
+def test_list_costs_the_same_for_20_and_100_conversations(caller, service, marketplace, count_queries, who):
+    api = caller(getattr(marketplace, who))
+    per_page = {"per_page": 100}
+    fill(service, marketplace, 20)
+    small, page = measured(count_queries, lambda: api.get(query_string=per_page))
+    assert len(page["items"]) >= 10
+    fill(service, marketplace, 80)
+    large, page = measured(count_queries, lambda: api.get(query_string=per_page))
+    assert len(page["items"]) >= 50
+    assert large.count == small.count, large.statements
+
+
+def test_detail_costs_the_same_for_short_and_long_threads(caller, service, marketplace, count_queries):
+    thread = start(service, marketplace.staff_a, ConversationType.VENDOR_CUSTOMER, marketplace.customer_a, "Long")
+    api = caller(marketplace.customer_a)
+    short, _ = measured(count_queries, lambda: api.get(f"/{thread.id}"))
+    for number in range(60):
+        service.send_message(marketplace.staff_a, thread.id, f"line {number}")
+    long, detail = measured(count_queries, lambda: api.get(f"/{thread.id}"))
+    assert len(detail["messages"]) == 61
+    assert long.count == short.count
