@@ -2,7 +2,7 @@
 
 ``init_app`` is called by the app factory when this package exists.
 """
-from flask import Flask, current_app, g
+from flask import Flask, current_app
 from flask_login import current_user
 
 from messaging.auth import session_principal
@@ -51,7 +51,5 @@ def _layout_context() -> dict:
 
 
 def _unread_total() -> int:
-    if "unread_total" not in g:
-        principal = session_principal()
-        g.unread_total = messaging_service().get_unread_count(principal) if principal else 0
-    return g.unread_total
+    principal = session_principal()
+    return messaging_service().get_unread_count(principal) if principal else 0

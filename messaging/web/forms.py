@@ -114,8 +114,11 @@ def read_recipient(value: str) -> RecipientChoice:
         raise InvalidInput("Choose who the conversation is with.", fields={"recipient": "Choose a recipient."}) from None
 
 
-def read_recipient_type(value: str | None, pages: RolePages) -> ParticipantType:
+def read_recipient_type(value: str | None, pages: RolePages) -> ParticipantType | None:
+    """The chosen kind of recipient, or the role's first; None for a role that writes to nobody (the service says no)."""
     allowed = pages.policy.recipient_types
+    if not allowed:
+        return None
     try:
         chosen = ParticipantType(value or "")
     except ValueError:

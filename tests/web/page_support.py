@@ -1,0 +1,64 @@
+"""Helpers for the page tests: signing in through the real forms, htmx headers, conversations."""
+import io
+import re
+
+from werkzeug.datastructures import FileStorage
+
+PASSWORD = "correct-horse"
+
+# What htmx sends for a request that swaps part of a page, and for a boosted navigation.
+HTMX = {"HX-Request": "true"}
+BOOSTED = {"HX-Request": "true", "HX-Boosted": "true"}
+
+ROLE_PREFIX = {"admin": "/admin/messages", "vendor": "/vendor/messages", "customer": "/shop/account/messages"}
+
+
+def sign_in_staff(client, email: str, vendor_code: str | None = None):
+    response = client.post("/login", data={"email": email, "password": PASSWORD})
+    if vendor_code is not None:
+        assert b"Which shop are you working for?" in response.data
+        response = client.post("/login/vendor", data={"vendor_code": vendor_code})
+    assert response.status_code == 302, response.data[:500]
+    return response
+
+
+def sign_in_customer(client, email: str, shop: str):
+    response = client.post("/shop/login", data={"email": email, "password": PASSWORD, "vendor_code": shop})
+    assert response.status_code == 302, response.data[:500]
+    return response
+
+
+def start(service, sender, kind, recipient, subject="Hello", text="First message", **extra):
+    return service.create_conversation(
+        sender,
+        conversation_type=kind,
+        subject=subject,
+        recipient_type=recipient.type,
+        recipient_id=recipient.id,
+        vendor_id=recipient.vendor_id,
+        initial_message=text,
+        **extra,
+    )
+
+
+def file(name: str, data: bytes):
+    """A file part for the test client's multipart posts."""
+    return (io.BytesIO(data), name)
+
+
+def storage(name: str, data: bytes) -> FileStorage:
+    return FileStorage(stream=io.BytesIO(data), filename=name)
+
+
+def is_full_page(response) -> bool:
+    return response.data.lstrip().lower().startswith(b"<!doctype html>")
+
+
+def text_of(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def csrf_token_in(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "no csrf_token field in the page"
+    return match.group(1)
