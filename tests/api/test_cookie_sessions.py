@@ -48,3 +48,11 @@ def test_the_session_role_must_match_the_surface(browser):
 def test_bearer_calls_need_no_csrf_token(caller, marketplace, threads):
     response = caller(marketplace.customer_a).post(f"/{threads['vendor_customer'].id}/messages", json={"content": "hi"})
     assert response.status_code == 201
+
+
+def test_bearer_calls_pass_the_apps_csrf_protection(app, caller, marketplace, threads):
+    app.config["WTF_CSRF_ENABLED"] = True  # as in production
+    api = caller(marketplace.customer_a)
+    assert api.post(f"/{threads['vendor_customer'].id}/messages", json={"content": "hi"}).status_code == 201
+    assert api.client.post("/api/v1/auth/token", json={"email": "cust@example", "password": "correct-horse",
+                                                       "vendor_code": "shop-a"}).status_code == 200
