@@ -1,0 +1,68 @@
+"""What the browser tests do as people (sign in, attach a file) and set up behind the scenes (service calls)."""
+import re
+import uuid
+
+from messaging.demo_data import CUSTOMER_PASSWORD, STAFF_PASSWORD, solid_png
+from messaging.models import ConversationType
+from messaging.services import accounts, messaging_service
+
+PNG = solid_png(48, 32, (67, 56, 202))
+
+
+def sign_in_staff(page, email: str, vendor_name: str | None = None) -> None:
+    page.goto("/login")
+    page.get_by_label("Email", exact=True).fill(email)
+    page.get_by_label("Password", exact=True).fill(STAFF_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    if vendor_name:
+        page.get_by_label(vendor_name).check()
+        page.get_by_role("button", name="Continue").click()
+    page.wait_for_url(re.compile(r"/(admin|vendor)/messages$"))
+
+
+def sign_in_customer(page, email: str, shop_name: str) -> None:
+    page.goto("/shop/login")
+    page.get_by_label("Shop", exact=True).select_option(label=shop_name)
+    page.get_by_label("Email", exact=True).fill(email)
+    page.get_by_label("Password", exact=True).fill(CUSTOMER_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/shop/account$"))
+
+
+def png_file(name: str = "photo.png") -> dict:
+    return {"name": name, "mimeType": "image/png", "buffer": PNG}
+
+
+def unique(subject: str) -> str:
+    return f"{subject} {uuid.uuid4().hex[:6]}"
+
+
+class Backstage:
+    """Service calls made in the live app, for setting up what a test then does through the browser."""
+
+    def __init__(self, live_server):
+        self.app = live_server.app
+
+    def staff(self, email: str, vendor_code: str | None = None):
+        with self.app.app_context():
+            return accounts.authenticate_staff(email, STAFF_PASSWORD, vendor_code).principal
+
+    def customer(self, email: str, vendor_code: str):
+        with self.app.app_context():
+            return accounts.authenticate_customer(email, CUSTOMER_PASSWORD, vendor_code).principal
+
+    def start(self, sender, kind: ConversationType, recipient, subject: str, text: str = "Hello from the test") -> int:
+        with self.app.app_context():
+            detail = messaging_service().create_conversation(
+                sender, conversation_type=kind, subject=subject, recipient_type=recipient.type,
+                recipient_id=recipient.id, vendor_id=recipient.vendor_id, initial_message=text,
+            )
+            return detail.id
+
+    def send(self, sender, conversation_id: int, text: str) -> None:
+        with self.app.app_context():
+            messaging_service().send_message(sender, conversation_id, text)
+
+    def unread(self, principal) -> int:
+        with self.app.app_context():
+            return messaging_service().get_unread_count(principal)
