@@ -8,6 +8,7 @@ from flask_smorest import Api
 
 from messaging.api import conversations, tokens
 from messaging.api.errors import install_routing_errors
+from messaging.api.maintenance import idempotency_group
 from messaging.api.path_ids import CONVERTER_NAME, ApiIdConverter, api_id_param_schema
 from messaging.api.roles import API_PREFIX, ROLE_SURFACES, blueprint_name, messages_prefix
 from messaging.api.schemas import ErrorEnvelopeSchema
@@ -73,3 +74,4 @@ def init_app(app: Flask) -> None:
             url_defaults={"role": role},
         )
     install_routing_errors(app)
+    app.cli.add_command(idempotency_group)

@@ -6,6 +6,7 @@ service's role policy (decisions §2), never here. A role without a capability (
 customer creating or closing, say) gets the service's own refusal.
 """
 import json
+from http import HTTPStatus
 
 from flask import request, send_file, url_for
 from flask_smorest import Blueprint
@@ -62,7 +63,6 @@ class UnsupportedMediaType(MessagingError):
 
 def errors(*statuses):
     """Document the error envelope for each status a view can answer."""
-    from http import HTTPStatus
 
     def decorate(view):
         for status in statuses:
@@ -87,15 +87,7 @@ def authenticate():
 @errors(401)
 def list_conversations(args, role):
     """List the caller's conversations, newest activity first."""
-    filters = ListFilters(
-        status=args["status"],
-        conversation_type=args["conversation_type"],
-        unread_only=args["unread"],
-        search=args["q"],
-        page=args["page"],
-        per_page=args["per_page"],
-    )
-    return messaging_service().list_conversations(current_principal(), filters)
+    return messaging_service().list_conversations(current_principal(), ListFilters(**args))
 
 
 @blp.route("", methods=["POST"])
@@ -108,15 +100,7 @@ def create_conversation(payload, role):
     principal = current_principal()
 
     def produce() -> RecordedResponse:
-        detail = messaging_service().create_conversation(
-            principal,
-            conversation_type=payload["conversation_type"],
-            subject=payload["subject"],
-            recipient_type=payload["recipient_type"],
-            recipient_id=payload["recipient_id"],
-            vendor_id=payload["vendor_id"],
-            initial_message=payload["initial_message"],
-        )
+        detail = messaging_service().create_conversation(principal, **payload)
         return RecordedResponse(201, json.dumps(ConversationDetailResponseSchema().dump(detail)))
 
     response = respond_idempotently(principal, produce)

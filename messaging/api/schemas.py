@@ -25,6 +25,11 @@ class UtcDateTime(fields.DateTime):
         return isoformat_utc(value)
 
 
+def enum_field(enum_class, **kwargs) -> fields.Enum:
+    """An enum sent as its value, documented as a string with its allowed values."""
+    return fields.Enum(enum_class, by_value=True, metadata={"type": "string"}, **kwargs)
+
+
 class StrictSchema(ma.Schema):
     class Meta:
         unknown = ma.RAISE
@@ -34,7 +39,7 @@ class StrictSchema(ma.Schema):
 
 
 class ParticipantSchema(ma.Schema):
-    type = fields.Enum(ParticipantType, by_value=True, required=True)
+    type = enum_field(ParticipantType, required=True)
     id = fields.Integer(required=True)
     name = fields.String(required=True)
 
@@ -69,9 +74,9 @@ class MessageResponseSchema(ma.Schema):
 
 class ConversationSummarySchema(ma.Schema):
     id = fields.Integer(required=True)
-    conversation_type = fields.Enum(ConversationType, by_value=True, required=True)
+    conversation_type = enum_field(ConversationType, required=True)
     subject = fields.String(required=True)
-    status = fields.Enum(ConversationStatus, by_value=True, required=True)
+    status = enum_field(ConversationStatus, required=True)
     vendor = fields.Nested(VendorRefSchema, allow_none=True, required=True)
     participants = fields.List(fields.Nested(ParticipantSchema), required=True)
     last_message_preview = fields.String(required=True)
@@ -106,7 +111,7 @@ class UnreadCountResponseSchema(ma.Schema):
 
 
 class RecipientSchema(ma.Schema):
-    type = fields.Enum(ParticipantType, by_value=True, required=True)
+    type = enum_field(ParticipantType, required=True)
     id = fields.Integer(required=True)
     name = fields.String(required=True)
     email = fields.String(required=True)
@@ -132,16 +137,10 @@ class PreferencesResponseSchema(ma.Schema):
     email_notifications = fields.Boolean(required=True)
 
 
-class PrincipalSchema(ma.Schema):
-    type = fields.Enum(ParticipantType, by_value=True, required=True)
-    id = fields.Integer(required=True)
-    name = fields.String(required=True)
-
-
 class TokenResponseSchema(ma.Schema):
     token = fields.String(required=True)
     expires_at = UtcDateTime(required=True)
-    principal = fields.Nested(PrincipalSchema, required=True)
+    principal = fields.Nested(ParticipantSchema, required=True)
 
 
 class ErrorBodySchema(ma.Schema):
@@ -178,11 +177,14 @@ class TokenRequestSchema(StrictSchema):
 class ConversationListArgsSchema(ma.Schema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_PER_PAGE))
-    status = fields.Enum(ConversationStatus, by_value=True, load_default=None)
-    conversation_type = fields.Enum(ConversationType, by_value=True, load_default=None)
-    unread = fields.Boolean(load_default=False, metadata={"description": "Only conversations with unread messages."})
-    q = fields.String(
-        load_default="", validate=validate.Length(max=SEARCH_MAX_LENGTH),
+    status = enum_field(ConversationStatus, load_default=None)
+    conversation_type = enum_field(ConversationType, load_default=None)
+    # Loaded under ListFilters' own names, so the view hands them over as they are.
+    unread_only = fields.Boolean(
+        data_key="unread", load_default=False, metadata={"description": "Only conversations with unread messages."}
+    )
+    search = fields.String(
+        data_key="q", load_default="", validate=validate.Length(max=SEARCH_MAX_LENGTH),
         metadata={"description": "Matches the subject and participant names."},
     )
 
@@ -195,15 +197,15 @@ class ConversationDetailArgsSchema(ma.Schema):
 
 
 class RecipientArgsSchema(ma.Schema):
-    type = fields.Enum(ParticipantType, by_value=True, required=True)
+    type = enum_field(ParticipantType, required=True)
     q = fields.String(load_default="", validate=validate.Length(max=SEARCH_MAX_LENGTH))
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_RECIPIENT_LIMIT))
 
 
 class ConversationCreateSchema(StrictSchema):
-    conversation_type = fields.Enum(ConversationType, by_value=True, required=True)
+    conversation_type = enum_field(ConversationType, required=True)
     subject = fields.String(required=True, validate=validate.Length(min=1, max=SUBJECT_MAX_LENGTH))
-    recipient_type = fields.Enum(ParticipantType, by_value=True, required=True)
+    recipient_type = enum_field(ParticipantType, required=True)
     recipient_id = fields.Integer(required=True, strict=True, validate=ID_RANGE)
     vendor_id = fields.Integer(load_default=None, allow_none=True, strict=True, validate=ID_RANGE)
     initial_message = fields.String(required=True, validate=validate.Length(min=1, max=CONTENT_MAX_LENGTH))

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from api_support import error_of
 from messaging.extensions import db
 from messaging.models import Conversation, IdempotencyKey, Message, MessageAttachment
-from messaging.services.idempotency import ABANDONED_CLAIM_AGE
+from messaging.services.idempotency import ABANDONED_CLAIM_AGE, REPLAY_WINDOW
 from sample_files import PDF
 
 
@@ -115,3 +115,15 @@ def test_invalid_keys_are_400(caller, marketplace, threads):
         assert response.status_code == 400, key
         assert error_of(response)["code"] == "invalid_idempotency_key"
     assert count(IdempotencyKey) == 0
+
+
+def test_purge_forgets_keys_past_the_replay_window(app, caller, marketplace, threads):
+    api = caller(marketplace.customer_a)
+    for key in ("old", "new"):
+        api.post(f"/{threads['vendor_customer'].id}/messages", json={"content": key}, headers={"Idempotency-Key": key})
+    old = db.session.scalar(select(IdempotencyKey).where(IdempotencyKey.key == "old"))
+    old.created_at -= REPLAY_WINDOW + timedelta(minutes=1)
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["idempotency-keys", "purge"])
+    assert result.exit_code == 0 and "Removed 1" in result.output
+    assert db.session.scalars(select(IdempotencyKey.key)).all() == ["new"]
