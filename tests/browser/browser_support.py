@@ -66,3 +66,12 @@ class Backstage:
     def unread(self, principal) -> int:
         with self.app.app_context():
             return messaging_service().get_unread_count(principal)
+
+    def conversation_id(self, subject: str) -> int:
+        from sqlalchemy import select
+
+        from messaging.extensions import db
+        from messaging.models import Conversation
+
+        with self.app.app_context():
+            return db.session.scalar(select(Conversation.id).where(Conversation.subject == subject))
