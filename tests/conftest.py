@@ -1,12 +1,10 @@
 """Fixtures: an app per test (flaskr/microblog style) on SQLite, or on PostgreSQL when
 TEST_DATABASE_URL points there (as .ci/run does)."""
-import io
 import os
 from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import event
-from werkzeug.datastructures import FileStorage
 
 from messaging import create_app
 from messaging.extensions import db
@@ -106,10 +104,6 @@ def marketplace(app) -> Marketplace:
 @pytest.fixture
 def service(app):
     return messaging_service()
-
-
-def upload(name: str, data: bytes) -> FileStorage:
-    return FileStorage(stream=io.BytesIO(data), filename=name)
 
 
 class QueryCounter:

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from conftest import upload
+from uploads import upload
 from messaging.extensions import db
 from messaging.models import ConversationType, Message, MessageAttachment
 from messaging.services.errors import FileTooLarge, InvalidInput, UnsupportedFileType

@@ -64,7 +64,7 @@ def test_listing_costs_the_same_queries_for_20_or_100_conversations(service, mar
 
 
 def test_opening_a_thread_costs_the_same_queries_whatever_its_length(service, marketplace, count_queries):
-    from conftest import upload
+    from uploads import upload
     from sample_files import PNG
 
     m = marketplace
