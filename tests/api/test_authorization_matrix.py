@@ -4,8 +4,10 @@ Each caller uses the surface of its own role. Out of scope answers 404 with exac
 the body of a conversation that does not exist; no credential, a forged or expired
 token, or a deactivated account answers 401.
 """
+import time
+
 import pytest
-from itsdangerous import URLSafeTimedSerializer
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from api_support import file_upload
 from messaging.extensions import db
@@ -23,7 +25,7 @@ SEES = {
     "customer_b": set(),
 }
 MAY_CREATE_AND_CLOSE = {"admin", "vendor_a", "vendor_b"}
-NOT_AUTHENTICATED = {"anonymous", "deactivated", "bad_token"}
+NOT_AUTHENTICATED = {"anonymous", "deactivated", "forged_token", "expired_token"}
 ALL_CALLERS = [*SEES, *sorted(NOT_AUTHENTICATED)]
 TARGETS = ["vendor_customer", "admin_customer", "admin_vendor"]
 MISSING_ID = 999_999
@@ -41,7 +43,7 @@ def targets(threads, service, marketplace):
 
 
 @pytest.fixture
-def call_as(caller, marketplace, app):
+def call_as(caller, marketplace, app, tokens, monkeypatch):
     def make(who: str):
         m = marketplace
         principals = {
@@ -57,6 +59,11 @@ def call_as(caller, marketplace, app):
             db.session.get(User, m.staff_a2.id).is_active = False
             db.session.commit()
             return api
+        if who == "expired_token":
+            issued_long_ago = int(time.time()) - app.config["API_TOKEN_MAX_AGE_SECONDS"] - 1
+            with monkeypatch.context() as patch:
+                patch.setattr(TimestampSigner, "get_timestamp", lambda self: issued_long_ago)
+                return caller(None, role="vendor", authorization=f"Bearer {tokens.issue(m.staff_a).token}")
         forged = URLSafeTimedSerializer("guessed-secret", salt=TOKEN_SALT).dumps(
             {"type": "admin", "id": m.admin.id, "vendor_id": None}
         )
