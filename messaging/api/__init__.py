@@ -12,6 +12,7 @@ from messaging.api.maintenance import idempotency_group
 from messaging.api.path_ids import CONVERTER_NAME, ApiIdConverter, api_id_param_schema
 from messaging.api.roles import API_PREFIX, ROLE_SURFACES, blueprint_name, messages_prefix
 from messaging.api.schemas import ErrorEnvelopeSchema
+from messaging.extensions import csrf
 
 OPENAPI_CONFIG = {
     "API_TITLE": "Marketplace messaging",
@@ -58,8 +59,6 @@ def init_app(app: Flask) -> None:
 
     api = MessagingApi(app)
     api.register_converter(ApiIdConverter, api_id_param_schema)
-
-    from messaging.extensions import csrf
 
     for blueprint in (conversations.blp, tokens.blp):
         # Bearer calls carry no cookie to forge; cookie calls are checked in authentication.py.
