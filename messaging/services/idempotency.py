@@ -4,6 +4,11 @@ The key is claimed (a row inserted and committed) before the request runs, so of
 concurrent retries only one runs; the other is told the first is still in progress.
 The answer is recorded when the request succeeds. A refused request releases the key,
 so the client can correct the request and try again with the same key.
+
+MessagingService commits its own transaction, so the answer is recorded in a second
+one. Should the process die between the two, the claim stays pending: retries get 409
+until ``ABANDONED_CLAIM_AGE`` has passed and then run again, the one case in which a
+retry can store a second message.
 """
 from collections.abc import Callable
 from dataclasses import dataclass
