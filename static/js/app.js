@@ -78,6 +78,8 @@
   });
 
   document.addEventListener("htmx:afterSwap", function (event) {
+    // A boosted navigation swapped the whole body: do what a page load does.
+    if (event.detail.boosted) scrollThreadToEnd();
     refreshTimes(event.detail.target.parentNode || document);
     markCurrentConversation();
     openDialogs(event.detail.target);
