@@ -3,13 +3,15 @@
 The service's typed refusals that reach here (NotFound, NotAllowed, a refusal outside
 a form) become a page with their status; forms catch the refusals a user can fix.
 """
+import json
+
 from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from messaging.auth import session_principal
 from messaging.services.errors import MessagingError
-from messaging.web.htmx import vary_on_htmx
+from messaging.web.htmx import PAGE_ERROR, vary_on_htmx, wants_fragment
 
 TITLES = {
     400: "Bad request",
@@ -50,6 +52,12 @@ def register_error_pages(app: Flask) -> None:
 def _answer(status: int, code: str, message: str):
     if request.path.startswith("/api/"):
         return jsonify({"error": {"code": code, "message": message}}), status
+    if wants_fragment():
+        # A whole error page must not land inside a panel: the page shows the message in its alert bar.
+        response = vary_on_htmx(make_response("", status))
+        response.headers["HX-Reswap"] = "none"
+        response.headers["HX-Trigger"] = json.dumps({PAGE_ERROR: {"message": message}})
+        return response
     body = render_template(
         "errors/error.html",
         status=status,

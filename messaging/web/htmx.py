@@ -13,6 +13,8 @@ MESSAGES_READ = "messages-read"
 MESSAGE_SENT = "message-sent"
 CONVERSATION_CHANGED = "conversation-changed"
 COMPOSE_DONE = "compose-done"
+# Carries {"message": ...} of a refusal that has no form to show it in (404, 403, an expired form).
+PAGE_ERROR = "page-error"
 
 
 def wants_fragment() -> bool:

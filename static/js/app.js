@@ -91,6 +91,23 @@
   });
   document.addEventListener("compose-done", closeDialogs);
 
+  // ---- refusals without a form to show them in, and lost connections: one alert bar.
+  var alertTimer = null;
+  function showAlert(text) {
+    var bar = document.getElementById("page-alert");
+    if (!bar) return;
+    bar.textContent = text;
+    bar.hidden = false;
+    clearTimeout(alertTimer);
+    alertTimer = setTimeout(function () { bar.hidden = true; }, 8000);
+  }
+  document.addEventListener("page-error", function (event) {
+    showAlert((event.detail && event.detail.message) || "That did not work. Reload the page and try again.");
+  });
+  document.addEventListener("htmx:sendError", function () {
+    showAlert("Could not reach the server. Check your connection; the page keeps trying.");
+  });
+
   // After our own reply the form comes back empty: keep the focus where the user was typing.
   document.addEventListener("htmx:afterSettle", function (event) {
     var target = event.detail.target;

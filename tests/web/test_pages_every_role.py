@@ -216,3 +216,10 @@ def test_sign_out_ends_the_session(signed_in):
     assert 'action="/logout"' in page
     assert signed_in.client.post("/logout").status_code == 302
     assert signed_in.client.get(signed_in.url()).status_code == 302
+
+
+def test_a_refusal_to_an_htmx_request_is_an_event_not_a_page(signed_in):
+    response = signed_in.client.get(signed_in.url("/999999"), headers=HTMX)
+    assert response.status_code == 404 and response.data == b""
+    assert response.headers["HX-Reswap"] == "none"
+    assert "Conversation not found." in response.headers["HX-Trigger"]
