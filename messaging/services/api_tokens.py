@@ -11,7 +11,8 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from messaging.clock import utcnow
 from messaging.identity import Principal
-from messaging.services.accounts import restore_principal
+from messaging.services import accounts
+from messaging.services.accounts import SignedIn, restore_principal
 
 TOKEN_SALT = "messaging.api-token.v1"
 
@@ -50,15 +51,13 @@ class ApiTokens:
         return restore_principal(principal_type, account_id, vendor_id)
 
 
-def authenticate(email: str, password: str, vendor_code: str | None, account_type: str | None = None):
+def authenticate(email: str, password: str, vendor_code: str | None, account_type: str | None = None) -> SignedIn:
     """Sign in staff or a customer with one form, as the token endpoint takes it.
 
     Staff and customers are separate account tables and an email may exist in both
     (a shop's employee who also buys there). ``account_type`` settles it; without it
     staff are tried first, then, when a shop is named, that shop's customers.
     """
-    from messaging.services import accounts
-
     if account_type == "customer":
         return accounts.authenticate_customer(email, password, vendor_code or "")
     if account_type == "staff" or not vendor_code:
