@@ -150,36 +150,38 @@ def preferences(conversation_id: int):
 def compose():
     """The compose form: a modal with htmx, a page of its own without JavaScript."""
     form = FormState(values=_compose_values())
-    recipient_type = read_recipient_type(form.get("recipient_type"), g.pages)
-    service = messaging_service()
+    status = 200
     if request.method == "POST" and request.form.get("action") != "search":
         try:
-            choice = read_recipient(form.get("recipient"))
-            conversation_type = g.pages.conversation_type_for(choice.type)
-            if conversation_type is None:
-                raise InvalidInput("Choose who the conversation is with.", fields={"recipient": "Choose a recipient."})
-            detail = service.create_conversation(
-                g.principal,
-                conversation_type=conversation_type,
-                subject=form.get("subject"),
-                recipient_type=choice.type,
-                recipient_id=choice.id,
-                vendor_id=choice.vendor_id,
-                initial_message=form.get("initial_message"),
-                uploads=request.files.getlist("attachments"),
-            )
+            return _created(_create_conversation(form))
         except FORM_REFUSALS as refusal:
-            form = FormState.refused(form.values, refusal)
-            status = refusal.status
-        else:
-            return _created(detail)
+            form, status = FormState.refused(form.values, refusal), refusal.status
+    recipient_type = read_recipient_type(form.get("recipient_type"), g.pages)
+    options = messaging_service().list_recipients(g.principal, recipient_type, form.get("recipient_q"))
+    if not htmx.wants_fragment():
+        template = "messages/compose.html"
+    elif request.method == "POST":
+        template = "messages/_compose_form.html"  # a search or a refusal: the form in place, as typed
     else:
-        status = 200
-    options = service.list_recipients(g.principal, recipient_type, form.get("recipient_q"))
-    template = "messages/_compose_dialog.html" if htmx.wants_fragment() else "messages/compose.html"
-    if htmx.wants_fragment() and request.method == "POST":
-        template = "messages/_compose_form.html"
+        template = "messages/_compose_dialog.html"
     return _render(template, form=form, recipient_type=recipient_type, options=options), status
+
+
+def _create_conversation(form: FormState):
+    choice = read_recipient(form.get("recipient"))
+    conversation_type = g.pages.conversation_type_for(choice.type)
+    if conversation_type is None:
+        raise InvalidInput("Choose who the conversation is with.", fields={"recipient": "Choose a recipient."})
+    return messaging_service().create_conversation(
+        g.principal,
+        conversation_type=conversation_type,
+        subject=form.get("subject"),
+        recipient_type=choice.type,
+        recipient_id=choice.id,
+        vendor_id=choice.vendor_id,
+        initial_message=form.get("initial_message"),
+        uploads=request.files.getlist("attachments"),
+    )
 
 
 def _compose_values() -> dict:
