@@ -77,7 +77,31 @@
     setInterval(refreshTimes, 30000);
   });
 
+  // The list refreshes itself; a keyboard user on one of its links keeps their place.
+  var focusedConversation = null;
+  var threadWasAtEnd = true;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    focusedConversation = null;
+    if (target && target.id === "conversation-list" && target.contains(document.activeElement)) {
+      var item = document.activeElement.closest("[data-conversation-id]");
+      focusedConversation = item && item.getAttribute("data-conversation-id");
+    }
+  });
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var messages = event.detail.target;
+    if (messages && messages.id === "thread-messages") {
+      // Follow new messages only when the reader was at the end, not while they read older ones.
+      threadWasAtEnd = messages.scrollHeight - messages.scrollTop - messages.clientHeight < 80;
+    }
+  });
+
   document.addEventListener("htmx:afterSwap", function (event) {
+    if (focusedConversation) {
+      var link = document.querySelector('[data-conversation-id="' + focusedConversation + '"] [data-conversation-link]');
+      if (link) link.focus({ preventScroll: true });
+      focusedConversation = null;
+    }
     // A boosted navigation swapped the whole body: do what a page load does.
     if (event.detail.boosted) scrollThreadToEnd();
     refreshTimes(event.detail.target.parentNode || document);
@@ -87,7 +111,7 @@
   document.addEventListener("htmx:oobAfterSwap", function (event) {
     refreshTimes(event.detail.target);
     var messages = document.getElementById("thread-messages");
-    if (messages && event.detail.target === messages) scrollThreadToEnd();
+    if (messages && event.detail.target === messages && threadWasAtEnd) scrollThreadToEnd();
   });
   document.addEventListener("compose-done", closeDialogs);
 

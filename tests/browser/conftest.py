@@ -46,8 +46,9 @@ def browser(playwright_instance):
     browser.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def live_server(tmp_path_factory):
+    """Per test module, so each starts from the demo data (the screenshots show what `make run` shows)."""
     server = start_live_server(tmp_path_factory.mktemp("live"), poll_seconds=POLL_SECONDS)
     yield server
     server.stop()
