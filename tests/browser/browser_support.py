@@ -2,6 +2,8 @@
 import re
 import uuid
 
+from playwright.sync_api import expect
+
 from messaging.demo_data import CUSTOMER_PASSWORD, STAFF_PASSWORD, solid_png
 from messaging.models import ConversationType
 from messaging.services import accounts, messaging_service
@@ -31,6 +33,24 @@ def sign_in_customer(page, email: str, shop_name: str) -> None:
 
 def png_file(name: str = "photo.png") -> dict:
     return {"name": name, "mimeType": "image/png", "buffer": PNG}
+
+
+def badge_count(page) -> int:
+    return int(page.locator("#unread-badge").get_attribute("data-count"))
+
+
+def reply_with_attachment(page, text: str, filename: str):
+    """Reply with an image; return the new message once it shows with its file and a loaded thumbnail."""
+    page.get_by_label("Your reply").fill(text)
+    page.locator("#reply-attachments").set_input_files([png_file(filename)])
+    page.get_by_role("button", name="Send").click()
+    message = page.locator("#thread-messages > li").filter(has_text=text)
+    expect(message).to_have_count(1)
+    expect(message.locator(".attachment__name")).to_have_text(filename)
+    expect(message.locator(".attachment__meta")).to_contain_text("image/png")
+    # The thumbnail really loaded, through the authorised download route.
+    expect(message.locator("img.attachment__thumb")).to_have_js_property("naturalWidth", 48)
+    return message
 
 
 def unique(subject: str) -> str:

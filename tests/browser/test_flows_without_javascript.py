@@ -3,22 +3,13 @@ import re
 
 from playwright.sync_api import expect
 
-from browser_support import Backstage, png_file, sign_in_customer, sign_in_staff, unique
+from browser_support import Backstage, badge_count, png_file, reply_with_attachment, sign_in_customer, sign_in_staff, unique
 from messaging.models import ConversationType
 
 
-def badge_count(page) -> int:
-    return int(page.locator("#unread-badge").get_attribute("data-count"))
-
-
-def reply_with_attachment(page, text: str, filename: str) -> None:
-    page.get_by_label("Your reply").fill(text)
-    page.locator("#reply-attachments").set_input_files([png_file(filename)])
-    page.get_by_role("button", name="Send").click()
+def reply_by_form_post(page, text: str, filename: str) -> None:
+    reply_with_attachment(page, text, filename)
     expect(page.locator(".flash")).to_have_text("Message sent.")
-    message = page.locator("#thread-messages > li").filter(has_text=text)
-    expect(message.locator(".attachment__name")).to_have_text(filename)
-    expect(message.locator("img.attachment__thumb")).to_have_js_property("naturalWidth", 48)
 
 
 def test_admin_without_javascript(open_session, live_server):
@@ -47,7 +38,7 @@ def test_admin_without_javascript(open_session, live_server):
     expect(page).to_have_url(re.compile(rf"/admin/messages/{conversation_id}$"))
     assert badge_count(page) == unread_before - 1
 
-    reply_with_attachment(page, "Answered without JavaScript.", "nojs.png")
+    reply_by_form_post(page, "Answered without JavaScript.", "nojs.png")
 
     page.get_by_role("button", name="Close conversation").click()
     expect(page.locator(".flash")).to_have_text("Conversation closed.")
@@ -81,26 +72,6 @@ def test_admin_composes_without_javascript(open_session, live_server):
     expect(page.locator(".attachment__name")).to_have_text("form.png")
 
 
-def test_refusal_without_javascript_keeps_the_text(open_session, live_server):
-    backstage = Backstage(live_server)
-    subject = unique("No-JS refusal")
-    conversation_id = backstage.start(
-        backstage.staff("tom@techhub.test"), ConversationType.VENDOR_CUSTOMER,
-        backstage.customer("dora@example.test", "tech-hub"), subject,
-    )
-    session = open_session(javascript=False)
-    session.expected_errors.append("status of 415")
-    page = session.new_page()
-    sign_in_staff(page, "tom@techhub.test")
-    page.goto(f"/vendor/messages/{conversation_id}")
-    page.get_by_label("Your reply").fill("The installer")
-    page.locator("#reply-attachments").set_input_files(
-        [{"name": "setup.exe", "mimeType": "application/octet-stream", "buffer": b"MZ" + b"\0" * 200}])
-    page.get_by_role("button", name="Send").click()
-    expect(page.locator("#reply-error")).to_contain_text("setup.exe is not an allowed file type")
-    expect(page.get_by_label("Your reply")).to_have_value("The installer")
-
-
 def test_vendor_of_two_shops_chooses_and_switches_without_javascript(open_session, live_server):
     page = open_session(javascript=False).new_page()
     sign_in_staff(page, "sam@marketplace-partners.test", vendor_name="Tech Hub")
@@ -124,7 +95,7 @@ def test_vendor_reads_and_replies_without_javascript(open_session, live_server):
     page.locator(".conversation__link", has_text=subject).click()
     expect(page).to_have_url(re.compile(rf"/vendor/messages/{conversation_id}$"))
     assert badge_count(page) == unread_before - 1
-    reply_with_attachment(page, "Vendor answer, no JavaScript.", "vendor.png")
+    reply_by_form_post(page, "Vendor answer, no JavaScript.", "vendor.png")
 
 
 def test_customer_reads_and_replies_without_javascript(open_session, live_server):
@@ -142,6 +113,6 @@ def test_customer_reads_and_replies_without_javascript(open_session, live_server
     page.get_by_role("button", name="Filter").click()
     page.locator(".conversation__link", has_text=subject).click()
     assert badge_count(page) == unread_before - 1
-    reply_with_attachment(page, "Customer answer, no JavaScript.", "customer.png")
+    reply_by_form_post(page, "Customer answer, no JavaScript.", "customer.png")
     page.get_by_role("link", name="All messages").click()
     expect(page.locator(".conversation__subject").first).to_have_text(subject)

@@ -2,8 +2,6 @@
 import io
 import re
 
-from werkzeug.datastructures import FileStorage
-
 PASSWORD = "correct-horse"
 
 # What htmx sends for a request that swaps part of a page, and for a boosted navigation.
@@ -44,10 +42,6 @@ def start(service, sender, kind, recipient, subject="Hello", text="First message
 def file(name: str, data: bytes):
     """A file part for the test client's multipart posts."""
     return (io.BytesIO(data), name)
-
-
-def storage(name: str, data: bytes) -> FileStorage:
-    return FileStorage(stream=io.BytesIO(data), filename=name)
 
 
 def is_full_page(response) -> bool:

@@ -3,8 +3,9 @@ import re
 
 from messaging.services.platform_settings import ATTACHMENT_MAX_SIZE_MB, set_setting
 from messaging.models import ConversationType
-from page_support import BOOSTED, HTMX, file, is_full_page, start, storage, text_of
+from page_support import BOOSTED, HTMX, file, is_full_page, start, text_of
 from sample_files import CSV, EXECUTABLE, PNG
+from uploads import upload
 
 
 def unread_for(service, principal) -> int:
@@ -171,7 +172,7 @@ def test_reply_to_a_closed_conversation_is_refused_keeping_the_text(signed_in, s
 def test_attachment_downloads_are_authorised_and_named(signed_in, service, marketplace):
     sender = marketplace.admin if signed_in.role == "vendor" else marketplace.staff_a
     message = service.send_message(sender, signed_in.conversation_id, "Files",
-                                   [storage("report.csv", CSV), storage("chart.png", PNG)])
+                                   [upload("report.csv", CSV), upload("chart.png", PNG)])
     csv, png = message.attachments
     base = signed_in.url(f"/{signed_in.conversation_id}/attachments")
     download = signed_in.client.get(f"{base}/{csv.id}")
