@@ -10,7 +10,7 @@ from messaging.services import attachment_service, messaging_service
 from messaging.services.acting_vendor import vendor_name
 from messaging.web import htmx, humanize, inbox, shop_account, sign_in
 from messaging.web.error_pages import register_error_pages
-from messaging.web.forms import encode_recipient
+from messaging.web.forms import recipient_value
 from messaging.web.message_body import message_body
 from messaging.web.roles import PAGES_BY_ROLE, ROLE_PAGES
 from messaging.web.security_headers import register_security_headers
@@ -29,8 +29,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(humanize.time_tag)
     app.add_template_filter(humanize.file_size)
     app.add_template_filter(humanize.file_kind)
-    app.add_template_filter(lambda person: encode_recipient(person.type, person.id, person.vendor.id if person.vendor else None),
-                            "recipient_value")
+    app.add_template_filter(recipient_value)
     app.context_processor(_layout_context)
 
 

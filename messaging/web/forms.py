@@ -104,6 +104,11 @@ def encode_recipient(recipient_type: ParticipantType, recipient_id: int, vendor_
     return f"{recipient_type.value}:{recipient_id}:{vendor_id or ''}"
 
 
+def recipient_value(person) -> str:
+    """The picker's radio value for a :class:`~messaging.services.read_models.Recipient` (a Jinja filter)."""
+    return encode_recipient(person.type, person.id, person.vendor.id if person.vendor else None)
+
+
 def read_recipient(value: str) -> RecipientChoice:
     """The picker's radio value ``type:id:vendor_id``; a vendor user of several shops is one option per shop."""
     kind, _, rest = (value or "").partition(":")
