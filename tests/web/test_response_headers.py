@@ -1,0 +1,23 @@
+"""Headers every page carries, and error answers outside the pages."""
+from page_support import is_full_page, text_of
+
+
+def test_pages_send_a_content_security_policy(admin_client):
+    response = admin_client.get("/admin/messages")
+    policy = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_unknown_pages_are_an_html_404_and_unknown_api_paths_json(client, app):
+    page = client.get("/no-such-page")
+    assert page.status_code == 404 and is_full_page(page) and "Page not found" in text_of(page)
+    api = client.get("/api/v1/no-such-endpoint")
+    assert api.status_code == 404 and api.mimetype == "application/json"
+    assert api.get_json()["error"]["code"] == "not_found"
+
+
+def test_static_htmx_is_served_from_this_site(client, app):
+    response = client.get("/static/vendor/htmx-2.0.11.min.js")
+    assert response.status_code == 200 and b"htmx" in response.data[:200]
+    response.close()
