@@ -52,7 +52,7 @@ def test_list_shows_unread_badges(signed_in):
     html = text_of(signed_in.client.get(signed_in.url()))
     item = re.search(rf'data-conversation-id="{signed_in.conversation_id}".*?</li>', html, re.S).group(0)
     assert "conversation--unread" in html
-    assert 'aria-label="1 unread"' in item
+    assert '<span class="count">1<span class="visually-hidden"> unread</span></span>' in item
 
 
 # ------------------------------------------------------------------ the thread
