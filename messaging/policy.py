@@ -28,6 +28,16 @@ class RolePolicy:
         return bool(self.creatable)
 
     @property
+    def own_rows_always_in_scope(self) -> bool:
+        """True when the role's participant rows can only exist inside its scope.
+
+        Admins and customers act in one context only, so a row of theirs never
+        leaves their scope. Vendor staff may work for several vendors and see one
+        at a time, so their rows must still be filtered by the vendor they act for.
+        """
+        return self.participants_only or not self.scoped_to_vendor
+
+    @property
     def recipient_types(self) -> tuple[ParticipantType, ...]:
         return tuple(dict.fromkeys(self.creatable.values()))
 

@@ -88,3 +88,11 @@ def test_deactivated_accounts_can_neither_sign_in_nor_keep_acting(marketplace):
     assert accounts.restore_principal("vendor", user.id, marketplace.vendor_a.id) is None
     assert accounts.restore_principal("vendor", marketplace.multi_in_a.id, marketplace.vendor_a.id) is not None
     assert accounts.restore_principal("admin", marketplace.multi_in_a.id, None) is None  # not an admin
+
+
+def test_analyze_gathers_planner_statistics(app):
+    run(app, "demo")
+    result = run(app, "analyze")
+    assert result.exit_code == 0, result.output
+    if db.engine.dialect.name == "sqlite":
+        assert db.session.execute(db.text("SELECT count(*) FROM sqlite_stat1")).scalar() > 0

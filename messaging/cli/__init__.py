@@ -1,10 +1,12 @@
-"""Command-line groups: ``flask accounts ...`` and ``flask demo``."""
+"""Command-line groups: ``flask accounts ...``, ``flask demo`` and ``flask analyze``."""
 from flask import Flask
 
 from messaging.cli.accounts import accounts_group
+from messaging.cli.analyze import analyze_command
 from messaging.cli.demo import demo_command
 
 
 def register_cli(app: Flask) -> None:
     app.cli.add_command(accounts_group)
     app.cli.add_command(demo_command)
+    app.cli.add_command(analyze_command)

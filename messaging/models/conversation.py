@@ -45,6 +45,8 @@ class Conversation(db.Model):
         Index("ix_conversations_activity", "last_message_at", "id"),
         Index("ix_conversations_vendor_activity", "vendor_id", "last_message_at", "id"),
         Index("ix_conversations_type_status", "conversation_type", "status"),
+        # Covers the page total of a vendor's team inbox (vendor, visible types, status filter).
+        Index("ix_conversations_vendor_type_status", "vendor_id", "conversation_type", "status"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

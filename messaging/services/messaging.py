@@ -74,14 +74,15 @@ class MessagingService:
     # ------------------------------------------------------------------ reading
 
     def _scoped(self, principal: Principal, *columns):
-        """SELECT of conversations the principal may see, outer-joined to their own participant row."""
+        """SELECT of conversations the principal may see, joined to their own participant row (if any)."""
         own_row = aliased(ConversationParticipant, name="own_row")
-        query = (
-            select(Conversation, own_row.unread_count, own_row.email_notifications, own_row.id, *columns)
-            .outerjoin(own_row, own_row_join(principal, own_row))
-            .where(scope_clause(principal, own_row))
-        )
-        return query, own_row
+        query = select(Conversation, own_row.unread_count, own_row.email_notifications, own_row.id, *columns)
+        if policy_for(principal).participants_only:
+            # Only conversations they are in: an inner join lets the planner start from their own rows.
+            query = query.join(own_row, own_row_join(principal, own_row))
+        else:
+            query = query.outerjoin(own_row, own_row_join(principal, own_row))
+        return query.where(scope_clause(principal, own_row)), own_row
 
     def get_conversation(
         self, principal: Principal, conversation_id: int, *, before_message_id: int | None = None
@@ -138,7 +139,11 @@ class MessagingService:
             conditions.append(_search_clause(search))
         query = query.where(*conditions)
 
-        total = self.session.scalar(select(func.count()).select_from(query.with_only_columns(Conversation.id).subquery()))
+        # The total counts conversations, so it joins the caller's own row only when a condition needs it.
+        count_query = select(func.count()).select_from(Conversation)
+        if policy_for(principal).participants_only or filters.unread_only:
+            count_query = count_query.join(own_row, own_row_join(principal, own_row))
+        total = self.session.scalar(count_query.where(scope_clause(principal, own_row), *conditions))
         rows = self.session.execute(
             query.order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
             .limit(filters.per_page)
@@ -157,18 +162,22 @@ class MessagingService:
     def get_unread_count(self, principal: Principal) -> int:
         """The header badge: unread messages summed over the caller's conversations in scope."""
         own_row = aliased(ConversationParticipant, name="own_row")
-        total = self.session.scalar(
+        query = (
             select(func.coalesce(func.sum(own_row.unread_count), 0))
             .select_from(own_row)
-            .join(Conversation, Conversation.id == own_row.conversation_id)
             .where(
                 own_row.participant_type == principal.type,
                 own_row.participant_id == principal.id,
                 own_row.unread_count > 0,
-                scope_clause(principal, own_row),
             )
         )
-        return int(total or 0)
+        # Where the role's own rows are all in scope, the sum reads the partial
+        # index alone, with no lookup of the conversation per unread row.
+        if not policy_for(principal).own_rows_always_in_scope:
+            query = query.join(Conversation, Conversation.id == own_row.conversation_id).where(
+                scope_clause(principal, own_row)
+            )
+        return int(self.session.scalar(query) or 0)
 
     def list_recipients(
         self, principal: Principal, recipient_type: ParticipantType, search: str = "", limit: int = 20
