@@ -3,6 +3,7 @@ import pytest
 from playwright.sync_api import expect
 
 from browser_support import Backstage, sign_in_staff, unique
+from conftest import screenshot
 from messaging.models import ConversationType
 
 EXECUTABLE = {"name": "setup.exe", "mimeType": "application/octet-stream", "buffer": b"MZ" + b"\0" * 200}
@@ -26,3 +27,4 @@ def test_wrong_file_type_is_explained_keeping_the_text(open_session, live_server
     page.get_by_role("button", name="Send").click()
     expect(page.locator("#reply-error")).to_contain_text("setup.exe is not an allowed file type")
     expect(page.get_by_label("Your reply")).to_have_value("Here is the installer")
+    screenshot(page, f"vendor-thread-refused-upload-{'htmx' if javascript else 'no-js'}", javascript=javascript)
