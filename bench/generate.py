@@ -495,7 +495,7 @@ def main(argv=None) -> int:
     parser.add_argument("--vendors", type=int, default=500)
     parser.add_argument("--seed", type=int, default=20261125)
     parser.add_argument("--analyze", action="store_true",
-                        help="also run ANALYZE on SQLite (the app itself never does; PostgreSQL is always analysed)")
+                        help="run ANALYZE on SQLite afterwards, as `flask analyze` does in operation (PostgreSQL is always analysed)")
     parser.add_argument("--force", action="store_true", help="rebuild a database whose name lacks 'bench'")
     args = parser.parse_args(argv)
     if args.vendors < 1 or args.customers < 1 or args.conversations < 1:
