@@ -42,17 +42,11 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
 
 
 def _register_blueprints(app: Flask) -> None:
-    """Web layers register here; each one is optional so the service layer stands alone."""
-    import importlib
+    """The JSON API and the HTML pages: two front ends over the same services."""
+    from messaging import api, web
 
-    for module_name in ("messaging.api", "messaging.web"):
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as error:
-            if error.name != module_name:
-                raise
-            continue
-        module.init_app(app)
+    api.init_app(app)
+    web.init_app(app)
 
 
 @event.listens_for(Engine, "connect")
