@@ -4,10 +4,15 @@ Such tests run on every suite run where PostgreSQL is reachable; under CI
 (``CI=true``) an unreachable PostgreSQL fails them instead of skipping.
 """
 import os
+from contextlib import contextmanager
 
 import psycopg
 import pytest
 from sqlalchemy.engine import make_url
+
+from messaging import create_app
+from messaging.extensions import db
+from messaging.services.platform_settings import ensure_default_settings
 
 DEFAULT_SERVER_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -38,3 +43,19 @@ def drop_database(url: str) -> None:
         host=target.host, port=target.port or 5432, user=target.username, dbname="postgres", autocommit=True
     ) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
+
+
+@contextmanager
+def scratch_postgres_app(name: str, attachment_root):
+    """An app on its own fresh PostgreSQL database, for tests that run threads against it."""
+    url = scratch_database_url(name)
+    app = create_app("testing", overrides={"SQLALCHEMY_DATABASE_URI": url, "ATTACHMENT_ROOT": str(attachment_root)})
+    with app.app_context():
+        db.create_all()
+        ensure_default_settings()
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+        drop_database(url)

@@ -3,12 +3,10 @@ import threading
 
 import pytest
 
-from messaging import create_app
 from messaging.extensions import db
 from messaging.models import ConversationType
 from messaging.services import accounts, messaging_service
-from messaging.services.platform_settings import ensure_default_settings
-from postgres_databases import drop_database, scratch_database_url
+from postgres_databases import scratch_postgres_app
 
 THREADS = 4
 MESSAGES_PER_THREAD = 15
@@ -16,15 +14,8 @@ MESSAGES_PER_THREAD = 15
 
 @pytest.fixture
 def postgres_app(tmp_path):
-    url = scratch_database_url("messaging_concurrency_test")
-    app = create_app("testing", overrides={"SQLALCHEMY_DATABASE_URI": url, "ATTACHMENT_ROOT": str(tmp_path)})
-    with app.app_context():
-        db.create_all()
-        ensure_default_settings()
-    yield app
-    with app.app_context():
-        db.engine.dispose()
-    drop_database(url)
+    with scratch_postgres_app("messaging_concurrency_test", tmp_path) as app:
+        yield app
 
 
 def test_concurrent_sends_leave_exact_unread_counts(postgres_app):
@@ -35,7 +26,6 @@ def test_concurrent_sends_leave_exact_unread_counts(postgres_app):
             for i in range(2)
         ]
         customer = accounts.customer_principal(accounts.create_customer("c@busy.example", "busy", "Cust", "password1"))
-        admin = accounts.admin_principal(accounts.create_admin("root@example", "Root", "password1"))
         thread = messaging_service().create_conversation(
             staff[0], conversation_type=ConversationType.VENDOR_CUSTOMER, subject="Rush",
             recipient_type=customer.type, recipient_id=customer.id, initial_message="start",
@@ -43,7 +33,6 @@ def test_concurrent_sends_leave_exact_unread_counts(postgres_app):
         messaging_service().send_message(staff[1], thread.id, "joining")  # three participants now
         messaging_service().mark_conversation_read(customer, thread.id)
         conversation_id = thread.id
-    del admin
 
     senders = [staff[0], staff[1], customer, staff[0]][:THREADS]
     barrier = threading.Barrier(THREADS)

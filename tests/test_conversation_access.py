@@ -4,19 +4,7 @@ import pytest
 from messaging.models import ConversationType, ParticipantType
 from messaging.services.errors import ConversationClosed, InvalidInput, NotAllowed, NotFound
 from messaging.services.messaging import ListFilters
-
-
-def start(service, sender, kind, recipient, subject="Hello", text="First message", **extra):
-    return service.create_conversation(
-        sender,
-        conversation_type=kind,
-        subject=subject,
-        recipient_type=recipient.type,
-        recipient_id=recipient.id,
-        vendor_id=recipient.vendor_id,
-        initial_message=text,
-        **extra,
-    )
+from conversations import start
 
 
 @pytest.fixture

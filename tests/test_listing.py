@@ -4,7 +4,7 @@ import pytest
 from messaging.models import ConversationStatus, ConversationType
 from messaging.services.errors import InvalidInput
 from messaging.services.messaging import ListFilters
-from test_conversation_access import start
+from conversations import start
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """Unread counts and the header badge stay exact through interleaved sends and reads."""
 from messaging.models import ConversationType
 from messaging.services.messaging import ListFilters
-from test_conversation_access import start
+from conversations import start
 
 
 def unread_in(service, principal, conversation_id):

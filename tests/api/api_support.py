@@ -1,8 +1,4 @@
 """Helpers of the API tests: a caller per principal and surface, and the error envelope's shape."""
-import io
-
-from werkzeug.datastructures import FileStorage
-
 from messaging.models import ParticipantType
 
 # What tests/conftest.py sets for every account of the marketplace fixture.
@@ -38,23 +34,6 @@ class ApiCaller:
 
     def put(self, path="", **kwargs):
         return self.request("PUT", path, **kwargs)
-
-
-def start(service, sender, kind, recipient, subject="Hello", text="First message", **extra):
-    return service.create_conversation(
-        sender,
-        conversation_type=kind,
-        subject=subject,
-        recipient_type=recipient.type,
-        recipient_id=recipient.id,
-        vendor_id=recipient.vendor_id,
-        initial_message=text,
-        **extra,
-    )
-
-
-def file_upload(name: str, data: bytes) -> FileStorage:
-    return FileStorage(stream=io.BytesIO(data), filename=name)
 
 
 def error_of(response) -> dict:

@@ -1,7 +1,9 @@
 """API fixtures: bearer tokens for the marketplace's principals, and a caller per principal."""
 import pytest
 
-from api_support import ROLE_OF, ApiCaller, file_upload, start
+from api_support import ROLE_OF, ApiCaller
+from conversations import start
+from uploads import upload
 from messaging.identity import Principal
 from messaging.models import ConversationType
 from messaging.services.api_tokens import ApiTokens
@@ -37,7 +39,7 @@ def threads(service, marketplace):
     return {
         "vendor_customer": start(
             service, m.staff_a, ConversationType.VENDOR_CUSTOMER, m.customer_a, "Your order",
-            uploads=[file_upload("chart.png", PNG)],
+            uploads=[upload("chart.png", PNG)],
         ),
         "admin_customer": start(service, m.admin, ConversationType.ADMIN_CUSTOMER, m.customer_a, "Verify"),
         "admin_vendor": start(service, m.admin, ConversationType.ADMIN_VENDOR, m.staff_a, "Fees"),

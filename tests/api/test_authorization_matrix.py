@@ -9,7 +9,7 @@ import time
 import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
-from api_support import file_upload
+from uploads import upload
 from messaging.extensions import db
 from messaging.models import ConversationType, User
 from messaging.services.api_tokens import TOKEN_SALT
@@ -37,7 +37,7 @@ def targets(threads, service, marketplace):
     attachments = {}
     for channel, sender in (("vendor_customer", marketplace.staff_a), ("admin_customer", marketplace.admin),
                             ("admin_vendor", marketplace.admin)):
-        message = service.send_message(sender, threads[channel].id, "file", [file_upload("terms.pdf", PDF)])
+        message = service.send_message(sender, threads[channel].id, "file", [upload("terms.pdf", PDF)])
         attachments[channel] = (threads[channel].id, message.attachments[0].id)
     return attachments
 

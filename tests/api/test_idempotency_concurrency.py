@@ -4,28 +4,19 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from messaging import create_app
 from messaging.extensions import db
 from messaging.models import ConversationType, Message
 from messaging.services import accounts, messaging_service
 from messaging.services.api_tokens import ApiTokens
-from messaging.services.platform_settings import ensure_default_settings
-from postgres_databases import drop_database, scratch_database_url
+from postgres_databases import scratch_postgres_app
 
 RETRIES = 4
 
 
 @pytest.fixture
 def postgres_app(tmp_path):
-    url = scratch_database_url("messaging_api_idempotency_test")
-    app = create_app("testing", overrides={"SQLALCHEMY_DATABASE_URI": url, "ATTACHMENT_ROOT": str(tmp_path)})
-    with app.app_context():
-        db.create_all()
-        ensure_default_settings()
-    yield app
-    with app.app_context():
-        db.engine.dispose()
-    drop_database(url)
+    with scratch_postgres_app("messaging_api_idempotency_test", tmp_path) as app:
+        yield app
 
 
 def test_simultaneous_retries_store_one_message(postgres_app):

@@ -1,7 +1,7 @@
 """Requests cost a constant number of queries however long the page is."""
 import pytest
 
-from api_support import start
+from conversations import start
 from messaging.extensions import db
 from messaging.models import ConversationType
 

@@ -4,7 +4,8 @@ from dataclasses import dataclass
 import pytest
 
 from messaging.models import ConversationType
-from page_support import ROLE_PREFIX, sign_in_customer, sign_in_staff, start
+from page_support import ROLE_PREFIX, sign_in_customer, sign_in_staff
+from conversations import start
 
 
 @pytest.fixture

@@ -26,19 +26,6 @@ def sign_in_customer(client, email: str, shop: str):
     return response
 
 
-def start(service, sender, kind, recipient, subject="Hello", text="First message", **extra):
-    return service.create_conversation(
-        sender,
-        conversation_type=kind,
-        subject=subject,
-        recipient_type=recipient.type,
-        recipient_id=recipient.id,
-        vendor_id=recipient.vendor_id,
-        initial_message=text,
-        **extra,
-    )
-
-
 def file(name: str, data: bytes):
     """A file part for the test client's multipart posts."""
     return (io.BytesIO(data), name)

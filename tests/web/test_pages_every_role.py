@@ -3,7 +3,8 @@ import re
 
 from messaging.services.platform_settings import ATTACHMENT_MAX_SIZE_MB, set_setting
 from messaging.models import ConversationType
-from page_support import BOOSTED, HTMX, file, is_full_page, start, text_of
+from page_support import BOOSTED, HTMX, file, is_full_page, text_of
+from conversations import start
 from sample_files import CSV, EXECUTABLE, PNG
 from uploads import upload
 

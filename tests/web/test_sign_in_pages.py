@@ -2,7 +2,8 @@
 import pytest
 
 from messaging.models import ConversationType
-from page_support import HTMX, PASSWORD, csrf_token_in, is_full_page, sign_in_staff, start, text_of
+from page_support import HTMX, PASSWORD, csrf_token_in, is_full_page, sign_in_staff, text_of
+from conversations import start
 
 
 def test_root_sends_visitors_to_the_staff_sign_in(client, app):

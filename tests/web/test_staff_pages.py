@@ -4,7 +4,8 @@ import re
 import pytest
 
 from messaging.models import ConversationType
-from page_support import HTMX, file, is_full_page, start, text_of
+from page_support import HTMX, file, is_full_page, text_of
+from conversations import start
 from sample_files import PNG
 
 
