@@ -32,6 +32,7 @@ def build_blueprint(pages: RolePages) -> Blueprint:
         ("/<int:conversation_id>", "thread", thread, ["GET"]),
         ("/<int:conversation_id>/updates", "thread_updates", thread_updates, ["GET"]),
         ("/<int:conversation_id>/messages", "reply", reply, ["POST"]),
+        ("/<int:conversation_id>/read", "mark_read", mark_read, ["POST"]),
         ("/<int:conversation_id>/close", "close", close, ["POST"]),
         ("/<int:conversation_id>/reopen", "reopen", reopen, ["POST"]),
         ("/<int:conversation_id>/preferences", "preferences", preferences, ["POST"]),
@@ -78,6 +79,15 @@ def thread_updates(conversation_id: int):
     if not new_messages:
         return Response(status=204)
     return _render("messages/_thread_updates.html", detail=detail, new_messages=new_messages)
+
+
+def mark_read(conversation_id: int):
+    """Messages that polling brought into the open thread have been seen: the page posts here."""
+    was_unread = messaging_service().mark_conversation_read(g.principal, conversation_id)
+    if htmx.wants_fragment():
+        response = Response(status=204)
+        return htmx.trigger(response, htmx.MESSAGES_READ) if was_unread else response
+    return redirect(g.pages.url("thread", conversation_id=conversation_id))
 
 
 def unread_badge():

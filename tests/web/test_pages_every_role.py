@@ -88,6 +88,21 @@ def test_polling_the_thread_never_marks_it_read(signed_in, service):
     assert unread_for(service, signed_in.principal) == before
 
 
+def test_messages_arriving_in_the_open_thread_are_marked_read_by_a_post(signed_in, service):
+    poll = text_of(signed_in.client.get(signed_in.url(f"/{signed_in.conversation_id}/updates?after=0&status=open"), headers=HTMX))
+    read_url = signed_in.url(f"/{signed_in.conversation_id}/read")
+    assert f'hx-post="{read_url}" hx-trigger="load"' in poll
+    before = unread_for(service, signed_in.principal)
+    response = signed_in.client.post(read_url, headers=HTMX)
+    assert response.status_code == 204
+    assert "messages-read" in response.headers["HX-Trigger"]
+    assert unread_for(service, signed_in.principal) == before - 1
+    # Nothing unread left: the next poll asks for no read, and a repeated post announces nothing.
+    poll = text_of(signed_in.client.get(signed_in.url(f"/{signed_in.conversation_id}/updates?after=0&status=open"), headers=HTMX))
+    assert "hx-post" not in poll
+    assert "HX-Trigger" not in signed_in.client.post(read_url, headers=HTMX).headers
+
+
 def test_polling_answers_no_content_when_nothing_is_new(signed_in, service):
     detail = service.get_conversation(signed_in.principal, signed_in.conversation_id)
     last = detail.messages[-1].id
