@@ -4,6 +4,7 @@ import os
 from dataclasses import dataclass
 
 import pytest
+from flask import g
 from sqlalchemy import event
 
 from messaging import create_app
@@ -23,12 +24,20 @@ def uses_postgres() -> bool:
 @pytest.fixture
 def app(tmp_path):
     app = create_app("testing", overrides={"ATTACHMENT_ROOT": str(tmp_path / "uploads")})
+    app.before_request(_forget_previous_request)
     with app.app_context():
         _prepare_schema()
         ensure_default_settings()
         yield app
         db.session.remove()
         _clear_schema()
+
+
+def _forget_previous_request() -> None:
+    """Test-client requests reuse the app context this fixture keeps pushed, and with it ``g``:
+    without this, the account one client signed in with would answer for the next client."""
+    for name in list(g):
+        g.pop(name)
 
 
 def _prepare_schema() -> None:

@@ -2,7 +2,7 @@
 import pytest
 
 from messaging.models import ConversationType
-from page_support import HTMX, PASSWORD, csrf_token_in, is_full_page, sign_in_staff, text_of
+from page_support import HTMX, PASSWORD, csrf_token_in, is_full_page, sign_in_customer, sign_in_staff, text_of
 from conversations import start
 
 
@@ -123,3 +123,13 @@ def test_csrf_token_works_in_forms_and_in_the_htmx_header(csrf_app, service, mar
     assert refused.status_code == 400
     closed = client.post(f"/admin/messages/{conversation.id}/close", headers={**HTMX, "X-CSRFToken": token})
     assert closed.status_code == 200
+
+
+def test_two_clients_in_one_test_stay_signed_in_as_themselves(app, marketplace):
+    admin, customer = app.test_client(), app.test_client()
+    sign_in_staff(admin, "admin@test.example")
+    sign_in_customer(customer, "cust@example", "shop-a")
+    assert admin.get("/admin/messages").status_code == 200
+    assert customer.get("/shop/account/messages").status_code == 200
+    assert customer.get("/admin/messages").status_code in (302, 403, 404)
+    assert admin.get("/admin/messages").status_code == 200
