@@ -50,12 +50,17 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
 
     @classmethod
-    def validate(cls) -> None:
+    def from_environment(cls) -> dict:
+        """Read when the app is created (not at import), and refuse the development defaults."""
         missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(name)]
         if missing:
             raise RuntimeError(
                 "Production configuration needs these environment variables: " + ", ".join(missing)
             )
+        return {
+            "SECRET_KEY": os.environ["SECRET_KEY"],
+            "SQLALCHEMY_DATABASE_URI": os.environ["DATABASE_URL"],
+        }
 
 
 CONFIGS = {

@@ -12,8 +12,7 @@ from config import CONFIGS, INSTANCE_DIR
 def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
     config_name = config_name or os.environ.get("MESSAGING_CONFIG", "development")
     config_class = CONFIGS[config_name]
-    if hasattr(config_class, "validate"):
-        config_class.validate()
+    from_environment = config_class.from_environment() if hasattr(config_class, "from_environment") else {}
 
     app = Flask(
         __name__,
@@ -22,6 +21,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
         static_folder=str(Path(__file__).resolve().parent.parent / "static"),
     )
     app.config.from_object(config_class)
+    app.config.update(from_environment)
     if overrides:
         app.config.update(overrides)
     os.makedirs(app.instance_path, exist_ok=True)
