@@ -27,7 +27,6 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    REDIS_URL = os.environ.get("REDIS_URL")
     PASSWORD_HASH_METHOD = "scrypt"
 
 
