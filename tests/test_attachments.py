@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 from uploads import upload
 from messaging.extensions import db
 from messaging.models import ConversationType, Message, MessageAttachment
-from messaging.services.errors import FileTooLarge, InvalidInput, UnsupportedFileType
+from messaging.services.errors import FileTooLarge, InvalidInput, NotFound, UnsupportedFileType
 from messaging.services.platform_settings import ATTACHMENT_MAX_SIZE_MB, set_setting
+from conversations import start
 from sample_files import ALLOWED_SAMPLES, DISALLOWED_SAMPLES, PNG, TEXT
 
 MB = 1024 * 1024
@@ -18,14 +19,7 @@ MB = 1024 * 1024
 
 @pytest.fixture
 def conversation(service, marketplace):
-    return service.create_conversation(
-        marketplace.staff_a,
-        conversation_type=ConversationType.VENDOR_CUSTOMER,
-        subject="Files",
-        recipient_type=marketplace.customer_a.type,
-        recipient_id=marketplace.customer_a.id,
-        initial_message="Here come files",
-    )
+    return start(service, marketplace.staff_a, ConversationType.VENDOR_CUSTOMER, marketplace.customer_a, "Files")
 
 
 def stored_files(app) -> list[Path]:
@@ -161,17 +155,8 @@ def test_delete_attachment_removes_the_file(app, service, marketplace, conversat
 
 
 def test_attachment_of_another_conversation_is_not_found(service, marketplace, conversation):
-    from messaging.services.errors import NotFound
-
     message = service.send_message(marketplace.customer_a, conversation.id, "", [upload("chart.png", PNG)])
-    other = service.create_conversation(
-        marketplace.staff_a,
-        conversation_type=ConversationType.VENDOR_CUSTOMER,
-        subject="Other",
-        recipient_type=marketplace.customer_a2.type,
-        recipient_id=marketplace.customer_a2.id,
-        initial_message="hi",
-    )
+    other = start(service, marketplace.staff_a, ConversationType.VENDOR_CUSTOMER, marketplace.customer_a2, "Other")
     with pytest.raises(NotFound):
         service.get_attachment(marketplace.customer_a2, other.id, message.attachments[0].id)
     with pytest.raises(NotFound):
