@@ -60,6 +60,16 @@
     }
   });
 
+  // Enter in a compose field other than the people search sends the form, as people expect;
+  // without this the form's first submit button, the recipient "Search", would take it.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter" || !event.target.matches("#compose-form input:not([type=search])")) return;
+    var send = event.target.form.querySelector("button[value='send']");
+    if (!send) return;
+    event.preventDefault();
+    event.target.form.requestSubmit(send);
+  });
+
   // ---- selects that act at once (the vendor switcher)
   document.addEventListener("change", function (event) {
     if (event.target.matches("select[data-autosubmit]")) event.target.form.requestSubmit();

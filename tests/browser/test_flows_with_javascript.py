@@ -140,3 +140,20 @@ def test_close_reopen_and_preference_with_htmx(open_session, live_server):
     expect(page.locator("#preferences-form .saved")).to_have_text("Saved")
     page.reload()
     expect(page.get_by_label("Email me about new messages")).not_to_be_checked()
+
+
+def test_enter_in_the_compose_subject_sends_the_conversation(open_session, live_server):
+    page = open_session().new_page()
+    sign_in_staff(page, "gina@greengrocer.test")
+    page.get_by_role("link", name="New conversation").click()
+    dialog = page.locator("dialog#compose-dialog")
+    expect(dialog).to_be_visible()
+    dialog.get_by_label("Search people").press_sequentially("Chloe")
+    expect(dialog.locator(".recipient")).to_have_count(1)
+    dialog.locator(".recipient", has_text="Chloe Fresh").click()
+    dialog.get_by_label("Message").fill("Your basket is ready for pick-up.")
+    subject = unique("Sent with Enter")
+    dialog.get_by_label("Subject").fill(subject)
+    dialog.get_by_label("Subject").press("Enter")
+    expect(dialog).to_have_count(0)
+    expect(page.locator("#thread-subject")).to_have_text(subject)
