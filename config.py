@@ -29,6 +29,21 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     PASSWORD_HASH_METHOD = "scrypt"
 
+    # Brute-force protection of every password check (messaging/sign_in_limits.py), in the
+    # `limits` notation. Per client address every attempt counts; per email only the refused
+    # ones, but once that budget is spent even the right password waits.
+    SIGN_IN_LIMIT_PER_ADDRESS = os.environ.get("SIGN_IN_LIMIT_PER_ADDRESS", "30 per minute")
+    SIGN_IN_LIMIT_PER_EMAIL = os.environ.get("SIGN_IN_LIMIT_PER_EMAIL", "10 per 15 minutes")
+    # memory:// counts per process; several gunicorn workers must share e.g. redis://host:6379/0.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # If that storage goes down, keep signing people in, limited per process until it is back.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    # Flask-Limiter keeps the previous app's value when an app leaves it unset: say it each time.
+    RATELIMIT_ENABLED = True
+    # Reverse proxies in front of the app that append to X-Forwarded-For. 0 trusts none, so a
+    # client cannot escape the per-address limit by sending that header itself.
+    TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", 0))
+
 
 class DevelopmentConfig(Config):
     DEBUG = True
@@ -43,6 +58,10 @@ class TestingConfig(Config):
     POLL_INTERVAL_SECONDS = 1
     # Hashing strength is irrelevant to what the tests check and dominates their run time.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    # The suite signs in hundreds of times from one address; tests of the limits set tight ones.
+    SIGN_IN_LIMIT_PER_ADDRESS = "100000 per minute"
+    SIGN_IN_LIMIT_PER_EMAIL = "100000 per minute"
+    RATELIMIT_STORAGE_URI = "memory://"
 
 
 class ProductionConfig(Config):

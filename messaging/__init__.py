@@ -5,6 +5,7 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import CONFIGS, INSTANCE_DIR
 
@@ -26,12 +27,16 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
         app.config.update(overrides)
     os.makedirs(app.instance_path, exist_ok=True)
 
-    from messaging.extensions import csrf, db, login_manager, migrate
+    from messaging import sign_in_limits
+    from messaging.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)
+    limiter.init_app(app)
+    sign_in_limits.init_app(app)
+    _trust_proxies(app)
 
     from messaging import auth, models  # noqa: F401  (registers models and the session loader)
     from messaging.cli import register_cli
@@ -39,6 +44,14 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     register_cli(app)
     _register_blueprints(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind reverse proxies the client's address is the one they add to X-Forwarded-For;
+    without this every visitor would share the proxy's address, and one sign-in budget."""
+    hops = app.config["TRUSTED_PROXY_COUNT"]
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -1,4 +1,6 @@
 """Flask extension instances, bound to the app in ``create_app``."""
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -19,3 +21,7 @@ db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
+# Only the views that check a password are limited (messaging/sign_in_limits.py); nothing has a
+# default limit. The moving window means "at most N in any such period", which is what the
+# sign-in page promises. Storage and switches come from the RATELIMIT_* settings of config.py.
+limiter = Limiter(key_func=get_remote_address, strategy="moving-window")

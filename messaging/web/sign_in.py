@@ -1,7 +1,9 @@
 """Sign-in and sign-out pages for staff (/login) and customers (/shop/login), and the vendor switcher."""
+import json
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, make_response, redirect, render_template, request, session, url_for
+from flask_limiter import RateLimitExceeded
 
 from messaging.auth import session_principal, sign_in, sign_out
 from messaging.models import ParticipantType
@@ -13,6 +15,8 @@ from messaging.services.accounts import (
     authenticate_staff,
 )
 from messaging.services.acting_vendor import act_for_vendor, active_shops, staff_user_id
+from messaging.sign_in_limits import limit_sign_in_attempts, refusal_message, seconds_until_retry
+from messaging.web.htmx import PAGE_ERROR, vary_on_htmx, wants_fragment
 from messaging.web.roles import PAGES_BY_ROLE
 
 blueprint = Blueprint("sign_in", __name__)
@@ -30,17 +34,18 @@ def root():
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
+@limit_sign_in_attempts
 def staff_login():
-    form = {"email": request.form.get("email", "").strip()}
+    form = _staff_form()
     if request.method == "GET":
-        return render_template("sign_in/staff_login.html", form=form, next_url=_next_url())
+        return _staff_login_page(form)
     try:
         signed_in = authenticate_staff(form["email"], request.form.get("password", ""))
     except VendorChoiceRequired as choice:
         session[PENDING_VENDOR_CHOICE_KEY] = {"user_id": staff_user_id(form["email"]), "next": _next_url()}
         return render_template("sign_in/choose_vendor.html", vendors=choice.vendors)
     except AuthenticationFailed as refusal:
-        return render_template("sign_in/staff_login.html", form=form, error=refusal.message, next_url=_next_url()), 401
+        return _staff_login_page(form, error=refusal.message), 401
     sign_in(signed_in)
     return redirect(_next_url() or _home_of(signed_in.principal.type))
 
@@ -73,24 +78,57 @@ def switch_vendor():
 
 
 @blueprint.route("/shop/login", methods=["GET", "POST"])
+@limit_sign_in_attempts
 def shop_login():
-    shops = active_shops()
-    form = {
-        "email": request.form.get("email", "").strip(),
-        "vendor_code": request.values.get("shop", request.form.get("vendor_code", "")),
-    }
+    form = _shop_form()
     if request.method == "GET":
-        return render_template("sign_in/shop_login.html", form=form, shops=shops, next_url=_next_url())
+        return _shop_login_page(form)
     try:
         signed_in = authenticate_customer(form["email"], request.form.get("password", ""), form["vendor_code"])
     except AuthenticationFailed as refusal:
-        return (
-            render_template("sign_in/shop_login.html", form=form, shops=shops, error=refusal.message,
-                            next_url=_next_url()),
-            401,
-        )
+        return _shop_login_page(form, error=refusal.message), 401
     sign_in(signed_in)
     return redirect(_next_url() or url_for("shop_account.dashboard"))
+
+
+@blueprint.errorhandler(RateLimitExceeded)
+def too_many_attempts(_exceeded: RateLimitExceeded):
+    """The sign-in form again with what was typed, saying when to try again; no password was checked."""
+    seconds = seconds_until_retry()
+    message = refusal_message(seconds)
+    if wants_fragment():
+        # Like every refusal outside a form: no page inside a panel, the alert bar shows the message.
+        response = make_response("", 429)
+        response.headers["HX-Reswap"] = "none"
+    elif request.endpoint == "sign_in.shop_login":
+        response = make_response(_shop_login_page(_shop_form(), error=message), 429)
+    else:
+        response = make_response(_staff_login_page(_staff_form(), error=message), 429)
+    if request.headers.get("HX-Request") == "true":
+        # htmx swaps no 429 (see htmx-config), so a boosted form would otherwise show nothing.
+        response.headers["HX-Trigger"] = json.dumps({PAGE_ERROR: {"message": message}})
+    response.headers["Retry-After"] = str(seconds)
+    return vary_on_htmx(response)
+
+
+def _staff_form() -> dict:
+    return {"email": request.form.get("email", "").strip()}
+
+
+def _staff_login_page(form: dict, error: str | None = None) -> str:
+    return render_template("sign_in/staff_login.html", form=form, error=error, next_url=_next_url())
+
+
+def _shop_form() -> dict:
+    return {
+        "email": request.form.get("email", "").strip(),
+        "vendor_code": request.values.get("shop", request.form.get("vendor_code", "")),
+    }
+
+
+def _shop_login_page(form: dict, error: str | None = None) -> str:
+    return render_template("sign_in/shop_login.html", form=form, shops=active_shops(), error=error,
+                           next_url=_next_url())
 
 
 @blueprint.post("/logout")

@@ -1,0 +1,90 @@
+"""Brute-force protection of sign-in: how often a password may be tried, by address and by email.
+
+Two budgets, each shared by every view that checks a password (the staff and the
+customer sign-in pages and ``POST /api/v1/auth/token``), so an attacker gains nothing
+by switching between them:
+
+- per client address (``SIGN_IN_LIMIT_PER_ADDRESS``): every attempt counts, right or
+  wrong, so one address cannot spread a guessing run over many accounts;
+- per email tried (``SIGN_IN_LIMIT_PER_EMAIL``): only refused passwords count, so
+  people who sign in often are never held up by their own successes; once the
+  budget is spent, the right password waits too, or the limit would protect nothing.
+
+A refused password is counted once its answer is known, so attempts running at the
+same moment all pass the per-email check: that budget can be overrun by as many
+attempts as run in parallel, which the per-address budget (counted up front) bounds.
+
+The counts live in Flask-Limiter's storage (``RATELIMIT_STORAGE_URI``). The refusal
+itself (page or JSON) is the business of the views: :func:`seconds_until_retry` and
+:func:`refusal_message` tell them what to say.
+"""
+import hashlib
+import math
+import time
+
+from flask import Flask, current_app, request
+from limits import parse_many
+
+from messaging.extensions import limiter
+
+SETTINGS = ("SIGN_IN_LIMIT_PER_ADDRESS", "SIGN_IN_LIMIT_PER_EMAIL")
+# What the views answer to a wrong email or password; only those spend the per-email budget.
+REFUSED_CREDENTIALS_STATUS = 401
+
+
+def init_app(app: Flask) -> None:
+    """Refuse to start with a limit that does not parse, rather than fail on the first sign-in."""
+    for name in SETTINGS:
+        try:
+            parse_many(app.config[name])
+        except ValueError as error:
+            raise RuntimeError(f"{name} is not a rate limit such as '10 per 15 minutes': {error}") from error
+
+
+def limit_sign_in_attempts(view):
+    """Decorate a view whose POST checks a password with both budgets (its GET stays free)."""
+    # Declared first so it is checked first: every attempt counts against the address,
+    # even one that the email's budget then refuses.
+    view = limiter.shared_limit(
+        lambda: current_app.config["SIGN_IN_LIMIT_PER_ADDRESS"],
+        scope="sign-in-per-address",
+        methods=["POST"],
+    )(view)
+    return limiter.shared_limit(
+        lambda: current_app.config["SIGN_IN_LIMIT_PER_EMAIL"],
+        scope="sign-in-per-email",
+        key_func=_email_key,
+        methods=["POST"],
+        # Without an email no account's password is checked; the address budget still counts it.
+        exempt_when=lambda: not submitted_email(),
+        deduct_when=lambda response: response.status_code == REFUSED_CREDENTIALS_STATUS,
+    )(view)
+
+
+def submitted_email() -> str:
+    """The email of this attempt, from the form or the JSON body, as the account lookup normalises it."""
+    if request.is_json:
+        body = request.get_json(silent=True)
+        email = body.get("email") if isinstance(body, dict) else None
+    else:
+        email = request.form.get("email")
+    return email.strip().lower() if isinstance(email, str) else ""
+
+
+def _email_key() -> str:
+    # A digest rather than the address itself: the storage (Redis) need not hold people's emails.
+    return hashlib.sha256(submitted_email().encode()).hexdigest()
+
+
+def seconds_until_retry() -> int:
+    """How long until the budget this request ran out of has room again (at least one second)."""
+    breached = limiter.current_limit
+    if breached is None:
+        return 1
+    # window.reset_time, not reset_at: that one rounds up by a second, announcing 16 minutes for 15.
+    return max(1, math.ceil(breached.window.reset_time - time.time()))
+
+
+def refusal_message(seconds: int) -> str:
+    minutes = max(1, math.ceil(seconds / 60))
+    return f"Too many sign-in attempts. Try again in {minutes} minute{'s' if minutes != 1 else ''}."
