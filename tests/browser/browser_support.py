@@ -53,6 +53,14 @@ def reply_with_attachment(page, text: str, filename: str):
     return message
 
 
+def wait_until_htmx_settled(page) -> None:
+    """htmx wires up swapped-in content when it settles; input typed before then fires no request.
+    A person never types that fast, a test does."""
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+    )
+
+
 def unique(subject: str) -> str:
     return f"{subject} {uuid.uuid4().hex[:6]}"
 

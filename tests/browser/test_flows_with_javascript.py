@@ -4,7 +4,15 @@ import time
 
 from playwright.sync_api import expect
 
-from browser_support import Backstage, badge_count, reply_with_attachment, sign_in_customer, sign_in_staff, unique
+from browser_support import (
+    Backstage,
+    badge_count,
+    reply_with_attachment,
+    sign_in_customer,
+    sign_in_staff,
+    unique,
+    wait_until_htmx_settled,
+)
 from conftest import POLL_SECONDS
 from messaging.models import ConversationType
 
@@ -87,6 +95,7 @@ def test_admin_composes_and_the_vendor_sees_it_arrive_without_reloading(open_ses
     admin_page.get_by_role("link", name="New conversation").click()
     dialog = admin_page.locator("dialog#compose-dialog")
     expect(dialog).to_be_visible()
+    wait_until_htmx_settled(admin_page)
     dialog.get_by_label("Vendor staff").check()
     dialog.get_by_label("Search people").fill("Tom")
     expect(dialog.locator(".recipient")).to_have_count(1)
@@ -148,7 +157,8 @@ def test_enter_in_the_compose_subject_sends_the_conversation(open_session, live_
     page.get_by_role("link", name="New conversation").click()
     dialog = page.locator("dialog#compose-dialog")
     expect(dialog).to_be_visible()
-    dialog.get_by_label("Search people").press_sequentially("Chloe")
+    wait_until_htmx_settled(page)
+    dialog.get_by_label("Search people").fill("Chloe")
     expect(dialog.locator(".recipient")).to_have_count(1)
     dialog.locator(".recipient", has_text="Chloe Fresh").click()
     dialog.get_by_label("Message").fill("Your basket is ready for pick-up.")
