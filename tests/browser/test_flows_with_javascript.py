@@ -20,6 +20,20 @@ from messaging.models import ConversationType
 WITHIN_ONE_POLL = (POLL_SECONDS + 2) * 1000
 
 
+def compose_to(page, name: str, *, search: str, recipient_kind: str | None = None):
+    """Open the compose modal and pick the one recipient the search finds; returns the dialog."""
+    page.get_by_role("link", name="New conversation").click()
+    dialog = page.locator("dialog#compose-dialog")
+    expect(dialog).to_be_visible()
+    wait_until_htmx_settled(page)
+    if recipient_kind:
+        dialog.get_by_label(recipient_kind).check()
+    dialog.get_by_label("Search people").fill(search)
+    expect(dialog.locator(".recipient")).to_have_count(1)
+    dialog.locator(".recipient", has_text=name).click()
+    return dialog
+
+
 def reply_in_place(page, text: str, filename: str) -> None:
     reply_with_attachment(page, text, filename)
     # htmx swapped in a fresh, empty form; no page load happened.
@@ -92,14 +106,7 @@ def test_admin_composes_and_the_vendor_sees_it_arrive_without_reloading(open_ses
 
     admin_page = open_session().new_page()
     sign_in_staff(admin_page, "ops@marketplace.test")
-    admin_page.get_by_role("link", name="New conversation").click()
-    dialog = admin_page.locator("dialog#compose-dialog")
-    expect(dialog).to_be_visible()
-    wait_until_htmx_settled(admin_page)
-    dialog.get_by_label("Vendor staff").check()
-    dialog.get_by_label("Search people").fill("Tom")
-    expect(dialog.locator(".recipient")).to_have_count(1)
-    dialog.locator(".recipient", has_text="Tom Tech").click()
+    dialog = compose_to(admin_page, "Tom Tech", search="Tom", recipient_kind="Vendor staff")
     subject = unique("Arrives by polling")
     dialog.get_by_label("Subject").fill(subject)
     dialog.get_by_label("Message").fill("Hello Tom, this should reach you within one polling interval.")
@@ -154,13 +161,7 @@ def test_close_reopen_and_preference_with_htmx(open_session, live_server):
 def test_enter_in_the_compose_subject_sends_the_conversation(open_session, live_server):
     page = open_session().new_page()
     sign_in_staff(page, "gina@greengrocer.test")
-    page.get_by_role("link", name="New conversation").click()
-    dialog = page.locator("dialog#compose-dialog")
-    expect(dialog).to_be_visible()
-    wait_until_htmx_settled(page)
-    dialog.get_by_label("Search people").fill("Chloe")
-    expect(dialog.locator(".recipient")).to_have_count(1)
-    dialog.locator(".recipient", has_text="Chloe Fresh").click()
+    dialog = compose_to(page, "Chloe Fresh", search="Chloe")
     dialog.get_by_label("Message").fill("Your basket is ready for pick-up.")
     subject = unique("Sent with Enter")
     dialog.get_by_label("Subject").fill(subject)
