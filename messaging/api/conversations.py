@@ -8,7 +8,7 @@ customer creating or closing, say) gets the service's own refusal.
 import json
 from http import HTTPStatus
 
-from flask import request, send_file, url_for
+from flask import request, url_for
 from flask_smorest import Blueprint
 
 from messaging.api.authentication import authenticate_request, current_principal
@@ -32,8 +32,9 @@ from messaging.api.schemas import (
     SendMessageJsonSchema,
     UnreadCountResponseSchema,
 )
+from messaging.attachment_responses import attachment_response
 from messaging.services import messaging_service
-from messaging.services.errors import MessagingError, NotFound
+from messaging.services.errors import MessagingError
 from messaging.services.idempotency import RecordedResponse
 from messaging.services.messaging import ListFilters
 
@@ -233,19 +234,4 @@ def update_preferences(payload, conversation_id, role):
 def download_attachment(args, conversation_id, attachment_id, role):
     """Download an attachment (every role); raster images may be asked inline for previews."""
     download = messaging_service().get_attachment(current_principal(), conversation_id, attachment_id)
-    info = download.info
-    try:
-        response = send_file(
-            download.path,
-            mimetype=info.content_type,
-            as_attachment=not (args["inline"] and info.is_image),
-            download_name=info.filename,
-            max_age=0,
-        )
-    except FileNotFoundError:
-        raise NotFound("Attachment not found.") from None
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    # Even if a browser renders it, the file can run no script and load nothing.
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response
+    return attachment_response(download, inline_requested=args["inline"])
