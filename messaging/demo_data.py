@@ -12,7 +12,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from messaging.extensions import db
-from messaging.models import Conversation, ConversationType, Customer, ParticipantType, User, Vendor
+from messaging.models import Conversation, ConversationType, Customer, User, Vendor
 from messaging.services import accounts, messaging_service
 from messaging.services.platform_settings import ensure_default_settings
 

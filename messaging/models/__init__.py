@@ -4,8 +4,8 @@ from messaging.models.conversation import (
     Message,
     MessageAttachment,
 )
-from messaging.models.idempotency import IdempotencyKey  # noqa: F401  (JSON API idempotency)
 from messaging.models.enums import ConversationStatus, ConversationType, ParticipantType
+from messaging.models.idempotency import IdempotencyKey
 from messaging.models.platform import Customer, PlatformSetting, User, Vendor, VendorUser
 
 __all__ = [
@@ -14,6 +14,7 @@ __all__ = [
     "ConversationStatus",
     "ConversationType",
     "Customer",
+    "IdempotencyKey",
     "Message",
     "MessageAttachment",
     "ParticipantType",

@@ -113,14 +113,11 @@ def authenticate_staff(email: str, password: str, vendor_code: str | None = None
     user = db.session.scalar(select(User).where(User.email == (email or "").strip().lower()))
     if user is None or not user.is_active or not user.check_password(password or ""):
         raise AuthenticationFailed()
-    vendors = active_vendors_of(user)
     if vendor_code:
-        chosen = next((v for v in vendors if v.code == vendor_code.strip().lower()), None)
-        if chosen is None:
-            raise AuthenticationFailed("You are not staff of that vendor.")
-        return SignedIn(user, vendor_principal(user, chosen))
+        return staff_acting_for(user, vendor_code)
     if user.is_admin:
         return SignedIn(user, admin_principal(user))
+    vendors = active_vendors_of(user)
     if not vendors:
         raise AuthenticationFailed("This account is not staff of any active vendor.")
     if len(vendors) > 1:
@@ -141,6 +138,15 @@ def authenticate_customer(email: str, password: str, vendor_code: str) -> Signed
     if customer is None or not customer.is_active or not customer.check_password(password or ""):
         raise AuthenticationFailed()
     return SignedIn(customer, customer_principal(customer))
+
+
+def staff_acting_for(user: User, vendor_code: str) -> SignedIn:
+    """``user`` signed in for the vendor ``vendor_code``, if they are its staff (and it is active)."""
+    code = (vendor_code or "").strip().lower()
+    chosen = next((vendor for vendor in active_vendors_of(user) if vendor.code == code), None)
+    if chosen is None:
+        raise AuthenticationFailed("You are not staff of that vendor.")
+    return SignedIn(user, vendor_principal(user, chosen))
 
 
 def active_vendors_of(user: User) -> list[Vendor]:

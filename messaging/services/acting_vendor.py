@@ -7,17 +7,14 @@ from sqlalchemy import select
 
 from messaging.extensions import db
 from messaging.models import User, Vendor
-from messaging.services.accounts import AuthenticationFailed, SignedIn, active_vendors_of, vendor_principal
+from messaging.services.accounts import AuthenticationFailed, SignedIn, staff_acting_for
 
 
 def act_for_vendor(user_id: int, vendor_code: str) -> SignedIn:
     user = db.session.get(User, user_id)
     if user is None or not user.is_active:
         raise AuthenticationFailed()
-    chosen = next((v for v in active_vendors_of(user) if v.code == (vendor_code or "").strip().lower()), None)
-    if chosen is None:
-        raise AuthenticationFailed("You are not staff of that vendor.")
-    return SignedIn(user, vendor_principal(user, chosen))
+    return staff_acting_for(user, vendor_code)
 
 
 def active_shops() -> list[Vendor]:

@@ -11,7 +11,7 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from uploads import upload
 from messaging.extensions import db
-from messaging.models import ConversationType, User
+from messaging.models import User
 from messaging.services.api_tokens import TOKEN_SALT
 from sample_files import PDF
 
