@@ -156,7 +156,7 @@ def operations(args, principals, threads, sends):
     from werkzeug.datastructures import FileStorage
 
     from messaging.models import ConversationStatus
-    from messaging.services.messaging import ListFilters
+    from messaging.services.conversations import ListFilters
 
     from sqlalchemy import text
 

@@ -27,7 +27,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
         app.config.update(overrides)
     os.makedirs(app.instance_path, exist_ok=True)
 
-    from messaging import sign_in_limits
+    from messaging import sign_in_limits, unit_of_work
     from messaging.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -36,6 +36,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     csrf.init_app(app)
     limiter.init_app(app)
     sign_in_limits.init_app(app)
+    unit_of_work.init_app(app)
     _trust_proxies(app)
 
     from messaging import auth, models  # noqa: F401  (registers models and the session loader)

@@ -2,7 +2,7 @@
 from flask import Response, send_file
 
 from messaging.services.errors import NotFound
-from messaging.services.messaging import AttachmentDownload
+from messaging.services.conversations import AttachmentDownload
 
 
 def attachment_response(download: AttachmentDownload, *, inline_requested: bool) -> Response:

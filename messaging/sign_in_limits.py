@@ -10,7 +10,8 @@ by switching between them:
   people who sign in often are never held up by their own successes; once the
   budget is spent, the right password waits too, or the limit would protect nothing.
 
-A refused password is counted once its answer is known, so attempts running at the
+The sign-in code says when a password was refused (:func:`count_refused_attempt`); that
+attempt is charged to the email once the answer is known, so attempts running at the
 same moment all pass the per-email check: that budget can be overrun by as many
 attempts as run in parallel, which the per-address budget (counted up front) bounds.
 
@@ -22,14 +23,13 @@ import hashlib
 import math
 import time
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, request
 from limits import parse_many
 
 from messaging.extensions import limiter
 
 SETTINGS = ("SIGN_IN_LIMIT_PER_ADDRESS", "SIGN_IN_LIMIT_PER_EMAIL")
-# What the views answer to a wrong email or password; only those spend the per-email budget.
-REFUSED_CREDENTIALS_STATUS = 401
+_REFUSED_ATTEMPT = "sign_in_refused"
 
 
 def init_app(app: Flask) -> None:
@@ -57,8 +57,13 @@ def limit_sign_in_attempts(view):
         methods=["POST"],
         # Without an email no account's password is checked; the address budget still counts it.
         exempt_when=lambda: not submitted_email(),
-        deduct_when=lambda response: response.status_code == REFUSED_CREDENTIALS_STATUS,
+        deduct_when=lambda _response: g.pop(_REFUSED_ATTEMPT, False),
     )(view)
+
+
+def count_refused_attempt() -> None:
+    """Charge this attempt to the per-email budget: the password (or the account) was refused."""
+    g.setdefault(_REFUSED_ATTEMPT, True)
 
 
 def submitted_email() -> str:

@@ -28,6 +28,7 @@ def app(tmp_path):
     with app.app_context():
         _prepare_schema()
         ensure_default_settings()
+        db.session.commit()
         yield app
         db.session.remove()
         _clear_schema()
@@ -94,6 +95,7 @@ def marketplace(app) -> Marketplace:
     customer_a = accounts.create_customer("cust@example", "shop-a", "Cora Customer", PASSWORD)
     customer_a2 = accounts.create_customer("cust2@example", "shop-a", "Cid Customer", PASSWORD)
     customer_b = accounts.create_customer("cust@example", "shop-b", "Cleo Customer", PASSWORD)
+    db.session.commit()
     return Marketplace(
         admin=accounts.admin_principal(admin),
         admin2=accounts.admin_principal(admin2),
@@ -110,9 +112,32 @@ def marketplace(app) -> Marketplace:
     )
 
 
+class CommittingService:
+    """The service as its callers use it: each call is one unit of work, committed or rolled back."""
+
+    def __init__(self, service):
+        self._service = service
+
+    def __getattr__(self, name):
+        operation = getattr(self._service, name)
+        if not callable(operation):
+            return operation
+
+        def call(*args, **kwargs):
+            try:
+                result = operation(*args, **kwargs)
+                db.session.commit()
+            except BaseException:
+                db.session.rollback()
+                raise
+            return result
+
+        return call
+
+
 @pytest.fixture
 def service(app):
-    return messaging_service()
+    return CommittingService(messaging_service())
 
 
 class QueryCounter:

@@ -53,6 +53,7 @@ def scratch_postgres_app(name: str, attachment_root):
     with app.app_context():
         db.create_all()
         ensure_default_settings()
+        db.session.commit()
     try:
         yield app
     finally:

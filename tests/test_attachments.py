@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from uploads import upload
 from messaging.extensions import db
+from messaging.http_errors import meaning_of, status_of
 from messaging.models import ConversationType, Message, MessageAttachment
 from messaging.services.errors import FileTooLarge, InvalidInput, NotFound, UnsupportedFileType
 from messaging.services.platform_settings import ATTACHMENT_MAX_SIZE_MB, set_setting
@@ -50,7 +51,7 @@ def test_disallowed_or_mismatched_files_are_refused_naming_the_file(app, service
     before = row_counts()
     with pytest.raises(UnsupportedFileType) as refused:
         service.send_message(marketplace.customer_a, conversation.id, "see file", [upload(filename, DISALLOWED_SAMPLES[filename])])
-    assert refused.value.status == 415 and refused.value.code == "unsupported_file_type"
+    assert status_of(refused.value) == 415 and meaning_of(refused.value).code == "unsupported_file_type"
     assert filename in refused.value.message
     assert row_counts() == before
     assert stored_files(app) == []
@@ -58,15 +59,17 @@ def test_disallowed_or_mismatched_files_are_refused_naming_the_file(app, service
 
 def test_size_limit_is_the_platform_setting_read_at_upload_time(app, service, marketplace, conversation):
     set_setting(ATTACHMENT_MAX_SIZE_MB, "1")
+    db.session.commit()
     exactly_at_limit = b"a" * MB
     one_byte_over = b"a" * (MB + 1)
     service.send_message(marketplace.customer_a, conversation.id, "", [upload("at-limit.txt", exactly_at_limit)])
     with pytest.raises(FileTooLarge) as refused:
         service.send_message(marketplace.customer_a, conversation.id, "", [upload("too-big.txt", one_byte_over)])
-    assert refused.value.status == 413 and refused.value.code == "file_too_large"
+    assert status_of(refused.value) == 413 and meaning_of(refused.value).code == "file_too_large"
     assert "too-big.txt" in refused.value.message and "1 MB" in refused.value.message
 
-    set_setting(ATTACHMENT_MAX_SIZE_MB, "2")  # no restart: the next upload sees the new limit
+    set_setting(ATTACHMENT_MAX_SIZE_MB, "2")
+    db.session.commit()  # no restart: the next upload sees the new limit
     service.send_message(marketplace.customer_a, conversation.id, "", [upload("too-big.txt", one_byte_over)])
     assert len(stored_files(app)) == 2
 
@@ -119,7 +122,7 @@ def test_failed_transaction_leaves_no_file_and_no_row(app, service, marketplace,
     def failing_commit():
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(service.session, "commit", failing_commit)
+    monkeypatch.setattr(db.session, "commit", failing_commit)
     with pytest.raises(RuntimeError):
         service.send_message(marketplace.staff_a, conversation.id, "files", [upload("a.png", PNG), upload("b.txt", TEXT)])
     monkeypatch.undo()

@@ -4,6 +4,7 @@ import threading
 import pytest
 
 from messaging.extensions import db
+from messaging.unit_of_work import committed
 from messaging.models import ConversationType
 from messaging.services import accounts, messaging_service
 from postgres_databases import scratch_postgres_app
@@ -32,6 +33,7 @@ def test_concurrent_sends_leave_exact_unread_counts(postgres_app):
         )
         messaging_service().send_message(staff[1], thread.id, "joining")  # three participants now
         messaging_service().mark_conversation_read(customer, thread.id)
+        db.session.commit()
         conversation_id = thread.id
 
     senders = [staff[0], staff[1], customer, staff[0]][:THREADS]
@@ -43,7 +45,8 @@ def test_concurrent_sends_leave_exact_unread_counts(postgres_app):
             with postgres_app.app_context():
                 barrier.wait()
                 for number in range(MESSAGES_PER_THREAD):
-                    messaging_service().send_message(sender, conversation_id, f"{sender.name} #{number}")
+                    with committed():
+                        messaging_service().send_message(sender, conversation_id, f"{sender.name} #{number}")
                 db.session.remove()
         except Exception as error:  # surfaced below: a thread's exception would otherwise vanish
             errors.append(error)

@@ -3,7 +3,7 @@ import pytest
 
 from messaging.models import ConversationType, ParticipantType
 from messaging.services.errors import ConversationClosed, InvalidInput, NotAllowed, NotFound
-from messaging.services.messaging import ListFilters
+from messaging.services.conversations import ListFilters
 from conversations import start
 
 

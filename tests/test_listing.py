@@ -3,7 +3,7 @@ import pytest
 
 from messaging.models import ConversationStatus, ConversationType
 from messaging.services.errors import InvalidInput
-from messaging.services.messaging import ListFilters
+from messaging.services.conversations import ListFilters
 from conversations import start
 
 

@@ -1,6 +1,6 @@
 """Unread counts and the header badge stay exact through interleaved sends and reads."""
 from messaging.models import ConversationType
-from messaging.services.messaging import ListFilters
+from messaging.services.conversations import ListFilters
 from conversations import start
 
 
@@ -80,10 +80,16 @@ def test_unread_filter_and_activity_order(service, marketplace):
     assert newer.unread_count == 0
 
 
-def test_close_and_reopen_notify_the_other_participants(service, marketplace):
+def test_close_and_reopen_notes_are_neither_unread_nor_the_preview(service, marketplace):
+    """Decisions §7: system notes never count as unread and never become the list preview."""
     m = marketplace
-    thread = start(service, m.staff_a, ConversationType.VENDOR_CUSTOMER, m.customer_a)
+    thread = start(service, m.staff_a, ConversationType.VENDOR_CUSTOMER, m.customer_a, text="Your parcel left")
     service.mark_conversation_read(m.customer_a, thread.id)
-    service.close_conversation(m.staff_a, thread.id)
-    assert unread_in(service, m.customer_a, thread.id) == 1
-    assert unread_in(service, m.staff_a, thread.id) == 0
+    closed = service.close_conversation(m.staff_a, thread.id)
+    assert closed.messages[-1].is_system_message and closed.messages[-1].content == "Closed by Sara A"
+    service.reopen_conversation(m.staff_a, thread.id)
+    assert unread_in(service, m.customer_a, thread.id) == 0
+    assert service.get_unread_count(m.customer_a) == 0
+    listed = service.list_conversations(m.customer_a).items[0]
+    assert listed.last_message_preview == "Your parcel left"
+    assert listed.message_count == 3

@@ -10,9 +10,11 @@ from messaging.api import conversations, tokens
 from messaging.api.errors import install_routing_errors
 from messaging.api.maintenance import idempotency_group
 from messaging.api.path_ids import CONVERTER_NAME, ApiIdConverter, api_id_param_schema
-from messaging.api.roles import API_PREFIX, ROLE_SURFACES, blueprint_name, messages_prefix
 from messaging.api.schemas import ErrorEnvelopeSchema
 from messaging.extensions import csrf
+from messaging.roles import ROLES
+
+API_PREFIX = "/api/v1"
 
 OPENAPI_CONFIG = {
     "API_TITLE": "Marketplace messaging",
@@ -65,12 +67,13 @@ def init_app(app: Flask) -> None:
         csrf.exempt(blueprint)
 
     api.register_blueprint(tokens.blp, url_prefix=f"{API_PREFIX}/auth")
-    for role in ROLE_SURFACES:
+    for role in ROLES:
+        # One set of views per role; the surface is a URL default, so each view knows where it was called.
         api.register_blueprint(
             conversations.blp,
-            name=blueprint_name(role),
-            url_prefix=messages_prefix(role),
-            url_defaults={"role": role},
+            name=f"api_{role.surface}_messages",
+            url_prefix=f"{API_PREFIX}/{role.surface}/messages",
+            url_defaults={"role": role.surface},
         )
     install_routing_errors(app)
     app.cli.add_command(idempotency_group)

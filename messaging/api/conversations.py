@@ -33,10 +33,10 @@ from messaging.api.schemas import (
     UnreadCountResponseSchema,
 )
 from messaging.attachment_responses import attachment_response
+from messaging.http_errors import UnsupportedMediaType
 from messaging.services import messaging_service
-from messaging.services.errors import MessagingError
 from messaging.services.idempotency import RecordedResponse
-from messaging.services.messaging import ListFilters
+from messaging.services.conversations import ListFilters
 
 blp = Blueprint(
     "api_messages",
@@ -55,11 +55,6 @@ IDEMPOTENCY_PARAMETER = {
     "description": "Retrying with the same key returns the first answer and stores nothing new "
                    "(remembered for 24 hours; the same key with a different request is refused).",
 }
-
-
-class UnsupportedMediaType(MessagingError):
-    status = 415
-    code = "unsupported_media_type"
 
 
 def errors(*statuses):

@@ -1,12 +1,13 @@
 """The error envelope: every refusal under /api/ is ``{"error": {"code", "message", "fields"?}}``.
 
-Service errors carry their own status and code; werkzeug's HTTP errors (unknown
-route, wrong method, body too large, ...) and webargs' validation errors are
-translated here, so an API client never sees an HTML page or a traceback.
+Service refusals get their status and code from the one table of :mod:`messaging.http_errors`;
+werkzeug's HTTP errors (unknown route, wrong method, body too large, ...) and webargs'
+validation errors are translated here, so an API client never sees an HTML page or a traceback.
 """
 from flask import Flask, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
+from messaging.http_errors import envelope, meaning_of
 from messaging.services.errors import MessagingError
 
 API_ROOT = "/api"
@@ -35,10 +36,7 @@ HTTP_ERROR_MESSAGES = {
 
 
 def error_response(status: int, code: str, message: str, fields: dict | None = None, headers=None):
-    body = {"code": code, "message": message}
-    if fields:
-        body["fields"] = {str(name): str(reason) for name, reason in fields.items()}
-    response = jsonify(error=body)
+    response = jsonify(envelope(code, message, fields))
     response.status_code = status
     if headers:
         response.headers.update(headers)
@@ -46,8 +44,8 @@ def error_response(status: int, code: str, message: str, fields: dict | None = N
 
 
 def messaging_error_response(error: MessagingError):
-    headers = getattr(error, "headers", None)
-    return error_response(error.status, error.code, error.message, error.fields, headers)
+    meaning = meaning_of(error)
+    return error_response(meaning.status, meaning.code, error.message, error.fields, getattr(error, "headers", None))
 
 
 def http_error_response(error: HTTPException):

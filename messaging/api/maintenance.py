@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 
 from messaging.extensions import db
 from messaging.services.idempotency import IdempotencyService
+from messaging.unit_of_work import committed
 
 idempotency_group = AppGroup("idempotency-keys", help="Maintain the JSON API's Idempotency-Key records.")
 
@@ -15,5 +16,6 @@ idempotency_group = AppGroup("idempotency-keys", help="Maintain the JSON API's I
 @idempotency_group.command("purge")
 def purge_command() -> None:
     """Delete records older than the 24-hour replay window."""
-    removed = IdempotencyService(db.session).purge_expired()
+    with committed():
+        removed = IdempotencyService(db.session).purge_expired()
     click.echo(f"Removed {removed} expired idempotency key(s).")

@@ -5,8 +5,14 @@ from flask_smorest import Blueprint
 from messaging.api.authentication import api_tokens
 from messaging.api.errors import error_response, register_error_handlers
 from messaging.api.schemas import ErrorEnvelopeSchema, TokenRequestSchema, TokenResponseSchema
+from messaging.services.accounts import AuthenticationFailed
 from messaging.services.api_tokens import authenticate
-from messaging.sign_in_limits import limit_sign_in_attempts, refusal_message, seconds_until_retry
+from messaging.sign_in_limits import (
+    count_refused_attempt,
+    limit_sign_in_attempts,
+    refusal_message,
+    seconds_until_retry,
+)
 
 blp = Blueprint("api_auth", __name__, description="Sign in for a bearer token.")
 register_error_handlers(blp)
@@ -48,9 +54,13 @@ def issue_token(credentials):
     Sign-in is rate limited per client address (every attempt) and per email (refused
     attempts); past either limit the answer is 429 ``too_many_requests`` with ``Retry-After``.
     """
-    signed_in = authenticate(
-        credentials["email"], credentials["password"], credentials["vendor_code"], credentials["account_type"]
-    )
+    try:
+        signed_in = authenticate(
+            credentials["email"], credentials["password"], credentials["vendor_code"], credentials["account_type"]
+        )
+    except AuthenticationFailed:
+        count_refused_attempt()
+        raise
     issued = api_tokens().issue(signed_in.principal)
     principal = signed_in.principal
     return {

@@ -4,11 +4,13 @@ from flask.cli import with_appcontext
 
 from messaging.services import accounts
 from messaging.services.errors import MessagingError
+from messaging.unit_of_work import committed
 
 
 def _run(action, success: str) -> None:
     try:
-        action()
+        with committed():
+            action()
     except MessagingError as error:
         raise click.ClickException(error.message) from None
     click.echo(success)

@@ -3,7 +3,7 @@ from flask import current_app
 
 from messaging.extensions import db
 from messaging.services.attachments import MessageAttachmentService
-from messaging.services.messaging import MessagingService
+from messaging.services.conversations import MessagingService
 
 
 def attachment_service() -> MessageAttachmentService:

@@ -2,6 +2,7 @@
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from messaging.extensions import db
 from messaging.identity import Principal
@@ -10,18 +11,12 @@ from messaging.services.errors import InvalidInput, MessagingError
 
 
 class AuthenticationFailed(MessagingError):
-    status = 401
-    code = "invalid_credentials"
-
     def __init__(self, message: str = "Email or password is wrong, or the account is disabled."):
         super().__init__(message)
 
 
 class VendorChoiceRequired(MessagingError):
     """A user of several vendors signs in for one of them at a time."""
-
-    status = 422
-    code = "vendor_choice_required"
 
     def __init__(self, vendors: list[Vendor]):
         super().__init__(
@@ -82,12 +77,12 @@ def vendor_by_code(code: str) -> Vendor:
 
 
 def _save_unique(instance, duplicate_message: str):
-    from sqlalchemy.exc import IntegrityError
-
+    """Add ``instance``; a duplicate is refused and rolls the unit of work back."""
     db.session.add(instance)
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
+        # No SAVEPOINT: under pysqlite one opened before any write would commit on release.
         db.session.rollback()
         raise InvalidInput(duplicate_message) from None
     return instance

@@ -1,10 +1,12 @@
-"""Typed refusals of the service layer. Web layers map ``status`` and ``code`` onto responses."""
+"""Refusals of the service layer, said in domain terms.
+
+They carry a message for people and, for bad input, the fields at fault; what each one
+means over HTTP (status and envelope code) is decided in one table,
+:data:`messaging.http_errors.REFUSALS`, for the JSON API and the pages alike.
+"""
 
 
 class MessagingError(Exception):
-    status = 400
-    code = "bad_request"
-
     def __init__(self, message: str, *, fields: dict[str, str] | None = None):
         super().__init__(message)
         self.message = message
@@ -14,36 +16,26 @@ class MessagingError(Exception):
 class NotFound(MessagingError):
     """Also what an out-of-scope resource looks like: never a hint that it exists."""
 
-    status = 404
-    code = "not_found"
-
     def __init__(self, message: str = "Conversation not found.", **kwargs):
         super().__init__(message, **kwargs)
 
 
 class NotAllowed(MessagingError):
-    status = 403
-    code = "forbidden"
+    """The principal's role may not do this at all."""
 
 
 class ConversationClosed(MessagingError):
-    status = 409
-    code = "conversation_closed"
-
     def __init__(self, message: str = "This conversation is closed and accepts no new messages."):
         super().__init__(message)
 
 
 class InvalidInput(MessagingError):
-    status = 422
-    code = "validation_error"
+    """Input the caller can correct; ``fields`` says where."""
 
 
 class UnsupportedFileType(MessagingError):
-    status = 415
-    code = "unsupported_file_type"
+    pass
 
 
 class FileTooLarge(MessagingError):
-    status = 413
-    code = "file_too_large"
+    pass

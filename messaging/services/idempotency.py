@@ -1,14 +1,11 @@
 """Idempotency keys: a retried create or send returns the first answer and stores nothing new.
 
-The key is claimed (a row inserted and committed) before the request runs, so of two
-concurrent retries only one runs; the other is told the first is still in progress.
-The answer is recorded when the request succeeds. A refused request releases the key,
-so the client can correct the request and try again with the same key.
-
-MessagingService commits its own transaction, so the answer is recorded in a second
-one. Should the process die between the two, the claim stays pending: retries get 409
-until ``ABANDONED_CLAIM_AGE`` has passed and then run again, the one case in which a
-retry can store a second message.
+The key is claimed (a row inserted) at the start of the request's transaction, and the
+answer recorded in the same transaction as what the request wrote: they commit together
+or not at all, so a retry finds either the whole first answer or no trace of it. A refused
+request rolls its claim back with everything else, so the client can correct the request
+and try again with the same key. Of two concurrent retries, the second waits on the first
+one's claim (the unique key) and then replays its answer.
 """
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,14 +22,9 @@ from messaging.services.errors import MessagingError
 
 # How long a key remembers its answer; after that the key may be used afresh.
 REPLAY_WINDOW = timedelta(hours=24)
-# A claim older than this never completed (its worker died): let a retry take it over.
-ABANDONED_CLAIM_AGE = timedelta(minutes=5)
 
 
 class InvalidIdempotencyKey(MessagingError):
-    status = 400
-    code = "invalid_idempotency_key"
-
     def __init__(self):
         super().__init__(
             f"Idempotency-Key must be 1 to {IDEMPOTENCY_KEY_MAX_LENGTH} visible ASCII characters.",
@@ -41,17 +33,11 @@ class InvalidIdempotencyKey(MessagingError):
 
 
 class IdempotencyKeyReused(MessagingError):
-    status = 422
-    code = "idempotency_key_reused"
-
     def __init__(self):
         super().__init__("This Idempotency-Key was already used for a different request.")
 
 
 class IdempotentRequestInProgress(MessagingError):
-    status = 409
-    code = "idempotency_key_in_progress"
-
     def __init__(self):
         super().__init__("A request with this Idempotency-Key is still being processed; retry shortly.")
 
@@ -87,16 +73,14 @@ class IdempotencyService:
     ) -> IdempotentOutcome:
         """Run ``action`` unless this principal already ran the same request under ``key``."""
         key = validate_key(key)
-        claim_id, recorded = self._claim(principal, key, fingerprint)
+        claim, recorded = self._claim(principal, key, fingerprint)
         if recorded is not None:
             return IdempotentOutcome(recorded, replayed=True)
-        try:
-            response = action()
-        except BaseException:
-            self.session.rollback()
-            self._release(claim_id)
-            raise
-        self._record(claim_id, response)
+        response = action()
+        claim.response_status = response.status
+        claim.response_body = response.body
+        claim.completed_at = utcnow()
+        self.session.flush()
         return IdempotentOutcome(response, replayed=False)
 
     def _claim(self, principal: Principal, key: str, fingerprint: str, *, attempts: int = 2):
@@ -104,14 +88,12 @@ class IdempotencyService:
         row = self._find(principal, key)
         if row is not None and self._stale(row, now):
             self.session.delete(row)
-            self.session.commit()
+            self.session.flush()
             row = None
         if row is not None:
             if row.request_fingerprint != fingerprint:
                 raise IdempotencyKeyReused()
-            if row.response_status is None:
-                raise IdempotentRequestInProgress()
-            return row.id, RecordedResponse(row.response_status, row.response_body or "")
+            return row, RecordedResponse(row.response_status, row.response_body or "")
         claim = IdempotencyKey(
             principal_type=principal.type.value,
             principal_id=principal.id,
@@ -121,14 +103,16 @@ class IdempotencyService:
         )
         self.session.add(claim)
         try:
-            self.session.commit()
+            self.session.flush()
         except IntegrityError:
-            # Another request claimed the same key between our look-up and insert.
+            # A concurrent request claimed the same key and has committed its answer by now. The claim
+            # is this request's first write, so rolling back loses nothing (and, unlike a SAVEPOINT,
+            # cannot commit early under pysqlite).
             self.session.rollback()
             if attempts <= 1:
                 raise IdempotentRequestInProgress() from None
             return self._claim(principal, key, fingerprint, attempts=attempts - 1)
-        return claim.id, None
+        return claim, None
 
     def _find(self, principal: Principal, key: str) -> IdempotencyKey | None:
         return self.session.scalar(
@@ -141,23 +125,10 @@ class IdempotencyService:
 
     @staticmethod
     def _stale(row: IdempotencyKey, now) -> bool:
-        if row.response_status is None:
-            return row.created_at < now - ABANDONED_CLAIM_AGE
-        return row.created_at < now - REPLAY_WINDOW
-
-    def _record(self, claim_id: int, response: RecordedResponse) -> None:
-        row = self.session.get(IdempotencyKey, claim_id)
-        row.response_status = response.status
-        row.response_body = response.body
-        row.completed_at = utcnow()
-        self.session.commit()
-
-    def _release(self, claim_id: int) -> None:
-        self.session.execute(delete(IdempotencyKey).where(IdempotencyKey.id == claim_id))
-        self.session.commit()
+        # Rows without an answer predate answers committed with their claim: nothing to replay.
+        return row.response_status is None or row.created_at < now - REPLAY_WINDOW
 
     def purge_expired(self) -> int:
         """Forget answers older than the replay window; returns how many rows went."""
         result = self.session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < utcnow() - REPLAY_WINDOW))
-        self.session.commit()
         return result.rowcount or 0

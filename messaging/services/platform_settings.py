@@ -22,7 +22,7 @@ def set_setting(key: str, value: str) -> None:
         setting = PlatformSetting(key=key, value=value, category=category, description=description)
         db.session.add(setting)
     setting.value = str(value)
-    db.session.commit()
+    db.session.flush()
 
 
 def ensure_default_settings() -> None:
@@ -31,4 +31,4 @@ def ensure_default_settings() -> None:
             db.session.add(
                 PlatformSetting(key=key, value=value, category=category, description=description)
             )
-    db.session.commit()
+    db.session.flush()

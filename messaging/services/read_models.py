@@ -63,17 +63,14 @@ class ConversationSummary:
 
 
 @dataclass(frozen=True)
-class ConversationDetail:
-    summary: ConversationSummary
+class ConversationDetail(ConversationSummary):
+    """A conversation as its thread shows it: the summary's fields plus the messages and what the caller may do."""
+
     messages: list[MessageItem]
     has_more_messages: bool
     email_notifications: bool
     can_reply: bool
     can_close: bool
-
-    def __getattr__(self, name):
-        # A detail is a summary plus the thread: expose the summary's fields directly.
-        return getattr(self.summary, name)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from messaging.web import htmx, humanize, inbox, shop_account, sign_in
 from messaging.web.error_pages import register_error_pages
 from messaging.web.forms import recipient_value
 from messaging.web.message_body import message_body
-from messaging.web.roles import PAGES_BY_ROLE, ROLE_PAGES
+from messaging.roles import ROLES, role_of
 from messaging.web.security_headers import register_security_headers
 
 HTMX_SCRIPT = "vendor/htmx-2.0.11.min.js"
@@ -20,8 +20,8 @@ HTMX_SCRIPT = "vendor/htmx-2.0.11.min.js"
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(sign_in.blueprint)
-    for pages in ROLE_PAGES:
-        app.register_blueprint(inbox.build_blueprint(pages))
+    for role in ROLES:
+        app.register_blueprint(inbox.build_blueprint(role))
     app.register_blueprint(shop_account.blueprint)
     register_error_pages(app)
     register_security_headers(app)
@@ -38,7 +38,7 @@ def _layout_context() -> dict:
     principal = session_principal()
     return {
         "principal": principal,
-        "role_pages": PAGES_BY_ROLE.get(principal.type) if principal else None,
+        "role_pages": role_of(principal.type).pages if principal else None,
         "poll_seconds": current_app.config["POLL_INTERVAL_SECONDS"],
         "htmx_script": HTMX_SCRIPT,
         "events": htmx,

@@ -7,28 +7,29 @@ from flask import Response, abort, g, redirect, request, url_for
 
 from messaging.auth import session_principal
 from messaging.web.htmx import wants_fragment
-from messaging.web.roles import RolePages
+from messaging.roles import Role
 
 
-def require_role(pages: RolePages):
-    """A before_request hook admitting only principals of ``pages.role``."""
+def require_role(role: Role):
+    """A before_request hook admitting only principals of ``role``."""
 
     def guard():
         principal = session_principal()
         if principal is None:
-            return _to_sign_in(pages)
-        if principal.type != pages.role:
+            return _to_sign_in(role)
+        if principal.type != role.type:
             abort(403)
         g.principal = principal
-        g.pages = pages
+        g.role = role
+        g.pages = role.pages
         return None
 
     return guard
 
 
-def _to_sign_in(pages: RolePages) -> Response:
+def _to_sign_in(role: Role) -> Response:
     next_url = request.full_path.rstrip("?") if request.method == "GET" and not wants_fragment() else None
-    target = url_for(pages.sign_in_endpoint, next=next_url) if next_url else url_for(pages.sign_in_endpoint)
+    target = url_for(role.pages.sign_in_endpoint, next=next_url) if next_url else url_for(role.pages.sign_in_endpoint)
     if wants_fragment():
         # A redirect would be followed inside the XHR and the sign-in page swapped into a panel.
         response = Response(status=401)

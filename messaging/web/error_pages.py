@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from messaging.auth import session_principal
+from messaging.http_errors import envelope, meaning_of
 from messaging.services.errors import MessagingError
 from messaging.web.htmx import PAGE_ERROR, vary_on_htmx, wants_fragment
 
@@ -34,7 +35,8 @@ EXPLANATIONS = {
 def register_error_pages(app: Flask) -> None:
     @app.errorhandler(MessagingError)
     def service_refusal(error: MessagingError):
-        return _answer(error.status, error.code, error.message)
+        meaning = meaning_of(error)
+        return _answer(meaning.status, meaning.code, error.message)
 
     @app.errorhandler(CSRFError)
     def csrf_refusal(error: CSRFError):
@@ -51,7 +53,7 @@ def register_error_pages(app: Flask) -> None:
 
 def _answer(status: int, code: str, message: str):
     if request.path.startswith("/api/"):
-        return jsonify({"error": {"code": code, "message": message}}), status
+        return jsonify(envelope(code, message)), status
     if wants_fragment():
         # A whole error page must not land inside a panel: the page shows the message in its alert bar.
         response = vary_on_htmx(make_response("", status))

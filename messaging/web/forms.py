@@ -10,8 +10,8 @@ from werkzeug.datastructures import MultiDict
 
 from messaging.models import ConversationStatus, ConversationType, ParticipantType
 from messaging.services.errors import InvalidInput, MessagingError
-from messaging.services.messaging import ListFilters
-from messaging.web.roles import RolePages
+from messaging.services.conversations import ListFilters
+from messaging.roles import Role, RolePages
 
 LIST_PER_PAGE = 20
 
@@ -119,9 +119,9 @@ def read_recipient(value: str) -> RecipientChoice:
         raise InvalidInput("Choose who the conversation is with.", fields={"recipient": "Choose a recipient."}) from None
 
 
-def read_recipient_type(value: str | None, pages: RolePages) -> ParticipantType | None:
+def read_recipient_type(value: str | None, role: Role) -> ParticipantType | None:
     """The chosen kind of recipient, or the role's first; None for a role that writes to nobody (the service says no)."""
-    allowed = pages.policy.recipient_types
+    allowed = role.policy.recipient_types
     if not allowed:
         return None
     try:

@@ -1,4 +1,4 @@
-"""The message pages, written once and registered for every role in :data:`ROLE_PAGES`.
+"""The message pages, written once and registered for every role of :data:`messaging.roles.ROLES`.
 
 Each route answers a full page to a browser navigating and the matching partial
 to an htmx request (:func:`wants_fragment`); every form also works as a plain
@@ -7,6 +7,7 @@ service's: a conversation out of scope raises NotFound, which becomes the 404 pa
 """
 from flask import Blueprint, Response, flash, g, redirect, render_template, request
 
+from messaging.http_errors import status_of
 from messaging.models import ConversationStatus
 from messaging.services import messaging_service
 from messaging.services.errors import ConversationClosed, FileTooLarge, InvalidInput, UnsupportedFileType
@@ -14,15 +15,15 @@ from messaging.web import htmx
 from messaging.web.access import require_role
 from messaging.web.attachment_download import download_attachment
 from messaging.web.forms import FormState, ListQuery, read_list_query, read_recipient, read_recipient_type
-from messaging.web.roles import RolePages
+from messaging.roles import Role
 
 # Refusals a user can fix in the form; shown next to it with what they typed.
 FORM_REFUSALS = (InvalidInput, ConversationClosed, FileTooLarge, UnsupportedFileType)
 
 
-def build_blueprint(pages: RolePages) -> Blueprint:
-    blueprint = Blueprint(pages.blueprint_name, __name__, url_prefix=pages.url_prefix)
-    blueprint.before_request(require_role(pages))
+def build_blueprint(role: Role) -> Blueprint:
+    blueprint = Blueprint(role.pages.blueprint_name, __name__, url_prefix=role.pages.url_prefix)
+    blueprint.before_request(require_role(role))
     blueprint.after_request(htmx.vary_on_htmx)
     routes = [
         ("", "inbox", inbox, ["GET"]),
@@ -106,7 +107,7 @@ def reply(conversation_id: int):
             g.principal, conversation_id, values["content"], request.files.getlist("attachments")
         )
     except FORM_REFUSALS as refusal:
-        return _refused_reply(conversation_id, FormState.refused(values, refusal), refusal.status)
+        return _refused_reply(conversation_id, FormState.refused(values, refusal), status_of(refusal))
     if htmx.wants_fragment():
         detail = messaging_service().get_conversation(g.principal, conversation_id)
         response = _response(_render("messages/_reply_form.html", detail=detail, reply_form=FormState()))
@@ -165,8 +166,8 @@ def compose():
         try:
             return _created(_create_conversation(form))
         except FORM_REFUSALS as refusal:
-            form, status = FormState.refused(form.values, refusal), refusal.status
-    recipient_type = read_recipient_type(form.get("recipient_type"), g.pages)
+            form, status = FormState.refused(form.values, refusal), status_of(refusal)
+    recipient_type = read_recipient_type(form.get("recipient_type"), g.role)
     options = messaging_service().list_recipients(g.principal, recipient_type, form.get("recipient_q"))
     if not htmx.wants_fragment():
         template = "messages/compose.html"
@@ -179,7 +180,7 @@ def compose():
 
 def _create_conversation(form: FormState):
     choice = read_recipient(form.get("recipient"))
-    conversation_type = g.pages.conversation_type_for(choice.type)
+    conversation_type = g.role.conversation_type_for(choice.type)
     if conversation_type is None:
         raise InvalidInput("Choose who the conversation is with.", fields={"recipient": "Choose a recipient."})
     return messaging_service().create_conversation(
@@ -214,7 +215,7 @@ def _created(detail):
 
 def recipients():
     """The picker's options for a search, as the compose form's radio buttons."""
-    recipient_type = read_recipient_type(request.args.get("recipient_type"), g.pages)
+    recipient_type = read_recipient_type(request.args.get("recipient_type"), g.role)
     if not htmx.wants_fragment():
         return redirect(g.pages.url("compose", recipient_type=recipient_type.value,
                                     recipient_q=request.args.get("recipient_q", "")))
@@ -248,7 +249,7 @@ def _list_context(list_query: ListQuery) -> dict:
 
 
 def _render(template: str, **context) -> str:
-    return render_template(template, pages=g.pages, **context)
+    return render_template(template, role=g.role, pages=g.pages, **context)
 
 
 def _response(body: str) -> Response:

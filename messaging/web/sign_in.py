@@ -15,9 +15,14 @@ from messaging.services.accounts import (
     authenticate_staff,
 )
 from messaging.services.acting_vendor import act_for_vendor, active_shops, staff_user_id
-from messaging.sign_in_limits import limit_sign_in_attempts, refusal_message, seconds_until_retry
+from messaging.sign_in_limits import (
+    count_refused_attempt,
+    limit_sign_in_attempts,
+    refusal_message,
+    seconds_until_retry,
+)
 from messaging.web.htmx import PAGE_ERROR, vary_on_htmx, wants_fragment
-from messaging.web.roles import PAGES_BY_ROLE
+from messaging.roles import role_of
 
 blueprint = Blueprint("sign_in", __name__)
 
@@ -45,6 +50,7 @@ def staff_login():
         session[PENDING_VENDOR_CHOICE_KEY] = {"user_id": staff_user_id(form["email"]), "next": _next_url()}
         return render_template("sign_in/choose_vendor.html", vendors=choice.vendors)
     except AuthenticationFailed as refusal:
+        count_refused_attempt()
         return _staff_login_page(form, error=refusal.message), 401
     sign_in(signed_in)
     return redirect(_next_url() or _home_of(signed_in.principal.type))
@@ -86,9 +92,10 @@ def shop_login():
     try:
         signed_in = authenticate_customer(form["email"], request.form.get("password", ""), form["vendor_code"])
     except AuthenticationFailed as refusal:
+        count_refused_attempt()
         return _shop_login_page(form, error=refusal.message), 401
     sign_in(signed_in)
-    return redirect(_next_url() or url_for("shop_account.dashboard"))
+    return redirect(_next_url() or _home_of(signed_in.principal.type))
 
 
 @blueprint.errorhandler(RateLimitExceeded)
@@ -135,8 +142,8 @@ def _shop_login_page(form: dict, error: str | None = None) -> str:
 def logout():
     principal = session_principal()
     sign_out()
-    if principal is not None and principal.type == ParticipantType.CUSTOMER:
-        return redirect(url_for(".shop_login"))
+    if principal is not None:
+        return redirect(url_for(role_of(principal.type).pages.sign_in_endpoint))
     return redirect(url_for(".staff_login"))
 
 
@@ -148,10 +155,8 @@ def vendors_to_switch_to(principal, account) -> list:
     return vendors if len(vendors) > 1 else []
 
 
-def _home_of(role: ParticipantType) -> str:
-    if role == ParticipantType.CUSTOMER:
-        return url_for("shop_account.dashboard")
-    return PAGES_BY_ROLE[role].url("inbox")
+def _home_of(principal_type: ParticipantType) -> str:
+    return url_for(role_of(principal_type).pages.home_endpoint)
 
 
 def _next_url() -> str | None:

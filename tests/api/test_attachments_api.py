@@ -84,6 +84,7 @@ def test_unsupported_type_is_415_naming_the_file(caller, marketplace, threads):
 
 def test_too_large_is_413_naming_file_and_limit(caller, marketplace, threads):
     set_setting(ATTACHMENT_MAX_SIZE_MB, "0.001")
+    db.session.commit()
     big = b"a" * 2000
     response = send_files(caller(marketplace.customer_a), threads["vendor_customer"].id, [("big.txt", big)])
     assert response.status_code == 413

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from api_support import error_of
 from messaging.extensions import db
 from messaging.models import Conversation, IdempotencyKey, Message, MessageAttachment
-from messaging.services.idempotency import ABANDONED_CLAIM_AGE, REPLAY_WINDOW
+from messaging.services.idempotency import REPLAY_WINDOW
 from sample_files import PDF
 
 
@@ -90,21 +90,28 @@ def test_a_refused_request_does_not_use_up_the_key(caller, marketplace, threads,
     assert api.post(f"/{conversation_id}/messages", json={"content": "hi"}, headers=headers).status_code == 201
 
 
-def test_a_request_still_running_makes_a_retry_wait(caller, marketplace, threads):
+def test_a_send_that_fails_after_writing_leaves_nothing_for_the_retry_to_duplicate(app, caller, marketplace, threads,
+                                                                                 monkeypatch):
+    """The message and its idempotency record commit together: no window where one exists without the other."""
     api = caller(marketplace.customer_a)
     conversation_id = threads["vendor_customer"].id
-    headers = {"Idempotency-Key": "slow"}
-    assert api.post(f"/{conversation_id}/messages", json={"content": "x"}, headers=headers).status_code == 201
-    row = db.session.scalar(select(IdempotencyKey))
-    row.response_status = None  # as if the first request were still in flight
-    db.session.commit()
-    in_flight = api.post(f"/{conversation_id}/messages", json={"content": "x"}, headers=headers)
-    assert in_flight.status_code == 409
-    assert error_of(in_flight)["code"] == "idempotency_key_in_progress"
-    # a claim whose worker died long ago is taken over
-    row.created_at -= ABANDONED_CLAIM_AGE + timedelta(seconds=1)
-    db.session.commit()
-    assert api.post(f"/{conversation_id}/messages", json={"content": "x"}, headers=headers).status_code == 201
+    headers = {"Idempotency-Key": "crash-after-write"}
+    messages = count(Message)
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("worker died after the message was written")
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    with monkeypatch.context() as patched:
+        patched.setattr("messaging.api.conversations.MessageResponseSchema.dump", crash)
+        failed = api.post(f"/{conversation_id}/messages", json={"content": "once"}, headers=headers)
+    assert failed.status_code == 500
+    assert (count(Message), count(IdempotencyKey)) == (messages, 0)
+    retry = api.post(f"/{conversation_id}/messages", json={"content": "once"}, headers=headers)
+    assert retry.status_code == 201
+    assert count(Message) == messages + 1
+    again = api.post(f"/{conversation_id}/messages", json={"content": "once"}, headers=headers)
+    assert again.get_json() == retry.get_json() and count(Message) == messages + 1
 
 
 def test_invalid_keys_are_400(caller, marketplace, threads):

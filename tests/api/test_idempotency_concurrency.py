@@ -29,6 +29,7 @@ def test_simultaneous_retries_store_one_message(postgres_app):
             recipient_type=customer.type, recipient_id=customer.id, initial_message="start",
         )
         token = ApiTokens(postgres_app.config["SECRET_KEY"], 3600).issue(customer).token
+        db.session.commit()
         db.session.remove()
 
     barrier = threading.Barrier(RETRIES)

@@ -130,7 +130,7 @@ def test_wrong_methods_are_json_405(client, method, path):
 
 
 def test_server_errors_are_json_without_a_traceback(app, staff, monkeypatch):
-    from messaging.services.messaging import MessagingService
+    from messaging.services.conversations import MessagingService
 
     def explode(*args, **kwargs):
         raise RuntimeError("secret internals")

@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 
 from messaging.demo_data import CUSTOMER_PASSWORD, STAFF_PASSWORD, solid_png
 from messaging.models import ConversationType
+from messaging.unit_of_work import committed
 from messaging.services import accounts, messaging_service
 
 PNG = solid_png(48, 32, (67, 56, 202))
@@ -80,7 +81,7 @@ class Backstage:
             return accounts.authenticate_customer(email, CUSTOMER_PASSWORD, vendor_code).principal
 
     def start(self, sender, kind: ConversationType, recipient, subject: str, text: str = "Hello from the test") -> int:
-        with self.app.app_context():
+        with self.app.app_context(), committed():
             detail = messaging_service().create_conversation(
                 sender, conversation_type=kind, subject=subject, recipient_type=recipient.type,
                 recipient_id=recipient.id, vendor_id=recipient.vendor_id, initial_message=text,
@@ -88,7 +89,7 @@ class Backstage:
             return detail.id
 
     def send(self, sender, conversation_id: int, text: str) -> None:
-        with self.app.app_context():
+        with self.app.app_context(), committed():
             messaging_service().send_message(sender, conversation_id, text)
 
     def unread(self, principal) -> int:

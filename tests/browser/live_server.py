@@ -44,6 +44,7 @@ def start_live_server(workdir: Path, poll_seconds: int = 1) -> LiveServer:
     with app.app_context():
         db.create_all()
         load_demo_data()
+        db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietRequestHandler)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()

@@ -1,6 +1,7 @@
 """Every page and fragment, once per role: a plain request gets a full page, an htmx request the partial."""
 import re
 
+from messaging.extensions import db
 from messaging.services.platform_settings import ATTACHMENT_MAX_SIZE_MB, set_setting
 from messaging.models import ConversationType
 from page_support import BOOSTED, HTMX, file, is_full_page, text_of
@@ -150,6 +151,7 @@ def test_reply_with_htmx_returns_a_fresh_form_and_the_sent_event(signed_in):
 
 def test_file_too_large_is_refused_next_to_the_form_keeping_the_text(signed_in):
     set_setting(ATTACHMENT_MAX_SIZE_MB, "0.001")
+    db.session.commit()
     url = signed_in.url(f"/{signed_in.conversation_id}/messages")
     data = lambda: {"content": "Keep this text", "attachments": [file("big.png", PNG + b"\0" * 2000)]}  # noqa: E731
     plain = signed_in.client.post(url, data=data(), content_type="multipart/form-data")

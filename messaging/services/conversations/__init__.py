@@ -1,0 +1,95 @@
+"""MessagingService: the specification's conversation operations, for every role.
+
+Where to look for a rule:
+
+- who may see what: :mod:`messaging.roles` (the policies) and :mod:`messaging.policy` (their SQL),
+  applied by :mod:`.scope` to every query;
+- reading (thread, inbox, badge, downloads): :mod:`.queries`, assembled by :mod:`.assembly`;
+- writing (start, post, close/reopen, read, preferences): :mod:`.commands`;
+- whom one may write to: :mod:`.recipients`;
+- what input must look like: :mod:`.validation`.
+
+The service adds and flushes; the caller's unit of work commits (:mod:`messaging.unit_of_work`).
+"""
+from sqlalchemy.orm import Session
+
+from messaging.identity import Principal
+from messaging.models import ConversationStatus, ConversationType, ParticipantType
+from messaging.services.attachments import MessageAttachmentService, Upload
+from messaging.services.conversations.commands import ConversationCommands, NewConversation
+from messaging.services.conversations.queries import AttachmentDownload, ConversationQueries, ListFilters
+from messaging.services.conversations.recipients import RecipientDirectory
+from messaging.services.read_models import ConversationDetail, ConversationPage, MessageItem, Recipient
+
+__all__ = ["AttachmentDownload", "ListFilters", "MessagingService", "NewConversation"]
+
+
+class MessagingService:
+    def __init__(self, session: Session, attachments: MessageAttachmentService):
+        self.attachments = attachments
+        self.queries = ConversationQueries(session, attachments)
+        self.commands = ConversationCommands(session, attachments)
+        self.recipients = RecipientDirectory(session)
+
+    # ------------------------------------------------------------------ reading
+
+    def get_conversation(
+        self, principal: Principal, conversation_id: int, *, before_message_id: int | None = None
+    ) -> ConversationDetail:
+        """The thread with its latest messages (or those before ``before_message_id``), access checked."""
+        return self.queries.thread(principal, conversation_id, before_message_id=before_message_id)
+
+    def list_conversations(self, principal: Principal, filters: ListFilters = ListFilters()) -> ConversationPage:
+        return self.queries.page(principal, filters)
+
+    def get_unread_count(self, principal: Principal) -> int:
+        return self.queries.unread_total(principal)
+
+    def list_recipients(
+        self, principal: Principal, recipient_type: ParticipantType, search: str = "", limit: int = 20
+    ) -> list[Recipient]:
+        return self.recipients.search(principal, recipient_type, search, limit)
+
+    def get_attachment(self, principal: Principal, conversation_id: int, attachment_id: int) -> AttachmentDownload:
+        return self.queries.attachment(principal, conversation_id, attachment_id)
+
+    # ------------------------------------------------------------------ writing
+
+    def create_conversation(
+        self,
+        principal: Principal,
+        *,
+        conversation_type: ConversationType,
+        subject: str,
+        recipient_type: ParticipantType,
+        recipient_id: int,
+        initial_message: str,
+        vendor_id: int | None = None,
+        uploads: list[Upload] = (),
+    ) -> ConversationDetail:
+        conversation_id = self.commands.start_conversation(
+            principal,
+            NewConversation(conversation_type, subject, recipient_type, recipient_id, initial_message,
+                            vendor_id, uploads),
+        )
+        return self.queries.thread(principal, conversation_id)
+
+    def send_message(
+        self, principal: Principal, conversation_id: int, content: str, uploads: list[Upload] = ()
+    ) -> MessageItem:
+        return self.commands.post_message(principal, conversation_id, content, uploads)
+
+    def mark_conversation_read(self, principal: Principal, conversation_id: int) -> bool:
+        """Zero the caller's unread count; True when there was something unread."""
+        return self.commands.mark_read(principal, conversation_id)
+
+    def close_conversation(self, principal: Principal, conversation_id: int) -> ConversationDetail:
+        self.commands.change_status(principal, conversation_id, ConversationStatus.CLOSED)
+        return self.queries.thread(principal, conversation_id)
+
+    def reopen_conversation(self, principal: Principal, conversation_id: int) -> ConversationDetail:
+        self.commands.change_status(principal, conversation_id, ConversationStatus.OPEN)
+        return self.queries.thread(principal, conversation_id)
+
+    def update_preferences(self, principal: Principal, conversation_id: int, *, email_notifications: bool) -> bool:
+        return self.commands.set_email_notifications(principal, conversation_id, email_notifications)

@@ -1,0 +1,300 @@
+"""Writing conversations: each write is a named path built from small steps.
+
+- :meth:`ConversationCommands.start_conversation` — a new conversation with its first message;
+- :meth:`ConversationCommands.post_message` — a participant's message in an open conversation;
+- :meth:`ConversationCommands.change_status` — close or reopen, recorded by a system note;
+- :meth:`ConversationCommands.mark_read` and :meth:`ConversationCommands.set_email_notifications`.
+
+The steps add and flush; they never commit. The caller's unit of work
+(:mod:`messaging.unit_of_work`) commits once, so a message, its counters, its files and
+whatever else the request wrote land together or not at all. Counters move with single
+SQL updates (``x = x + 1``), never read-modify-write.
+"""
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from messaging.clock import utcnow
+from messaging.identity import Principal
+from messaging.models import (
+    Conversation,
+    ConversationParticipant,
+    ConversationStatus,
+    ConversationType,
+    Message,
+    MessageAttachment,
+    ParticipantType,
+)
+from messaging.roles import RolePolicy, policy_for
+from messaging.services.attachments import MessageAttachmentService, Upload, ValidatedFile
+from messaging.services.conversations import assembly
+from messaging.services.conversations.recipients import RecipientDirectory
+from messaging.services.conversations.scope import load_scoped
+from messaging.services.conversations.validation import (
+    checked_content,
+    checked_subject,
+    preview_of,
+    require_text_or_files,
+)
+from messaging.services.errors import ConversationClosed, InvalidInput, NotAllowed
+from messaging.services.read_models import MessageItem
+from messaging.unit_of_work import after_rollback
+
+STATUS_NOTES = {ConversationStatus.CLOSED: "Closed by", ConversationStatus.OPEN: "Reopened by"}
+
+
+@dataclass(frozen=True)
+class NewConversation:
+    conversation_type: ConversationType
+    subject: str
+    recipient_type: ParticipantType
+    recipient_id: int
+    initial_message: str
+    vendor_id: int | None = None
+    uploads: tuple[Upload, ...] | list[Upload] = ()
+
+
+class ConversationCommands:
+    def __init__(self, session: Session, attachments: MessageAttachmentService):
+        self.session = session
+        self.attachments = attachments
+
+    # ------------------------------------------------------------------ named paths
+
+    def start_conversation(self, principal: Principal, draft: NewConversation) -> int:
+        """Open a conversation with its first message; returns its id."""
+        policy = policy_for(principal)
+        _check_may_start(policy, draft)
+        subject = checked_subject(draft.subject)
+        content = checked_content(draft.initial_message)
+        files = self.attachments.validate_all(draft.uploads)
+        require_text_or_files(content, files, field="initial_message")
+        vendor_id = RecipientDirectory(self.session).vendor_of_choice(
+            principal, policy, draft.recipient_type, draft.recipient_id, draft.vendor_id
+        )
+        now = utcnow()
+        conversation = self._open_conversation(principal, draft, subject, vendor_id, preview_of(content, files), now)
+        message = self._write_message(conversation.id, principal, content, now)
+        self._attach_files(message, files, now)
+        return conversation.id
+
+    def post_message(
+        self, principal: Principal, conversation_id: int, content: str, uploads: list[Upload] = ()
+    ) -> MessageItem:
+        """A message in an open conversation: every other participant gets one more unread."""
+        scoped = load_scoped(self.session, principal, conversation_id)
+        if scoped.conversation.status != ConversationStatus.OPEN:
+            raise ConversationClosed()
+        content = checked_content(content)
+        files = self.attachments.validate_all(uploads)
+        require_text_or_files(content, files, field="content")
+        now = utcnow()
+        self._record_activity(conversation_id, now, preview_of(content, files))
+        self.session.expire(scoped.conversation)
+        self.join_as_participant(conversation_id, principal, now=now)
+        message = self._write_message(conversation_id, principal, content, now)
+        attachments = self._attach_files(message, files, now)
+        self._count_unread_for_others(conversation_id, principal)
+        return assembly.message_item(message, principal.name, attachments)
+
+    def change_status(self, principal: Principal, conversation_id: int, new_status: ConversationStatus) -> bool:
+        """Close or reopen; True when this call made the change (False: it already was so)."""
+        scoped = load_scoped(self.session, principal, conversation_id)
+        if not policy_for(principal).can_close:
+            raise NotAllowed("You cannot close or reopen conversations.")
+        if scoped.conversation.status == new_status:
+            return False
+        now = utcnow()
+        changed = self._set_status(conversation_id, new_status, now)
+        self.session.expire(scoped.conversation)
+        if changed:
+            self.join_as_participant(conversation_id, principal, now=now)
+            self.post_system_note(conversation_id, principal, f"{STATUS_NOTES[new_status]} {principal.name}", now)
+        return changed
+
+    def post_system_note(self, conversation_id: int, author: Principal, text: str, now: datetime) -> Message:
+        """A note of something that happened ("Closed by …"): shown in the thread, never unread, never the preview."""
+        return self._write_message(conversation_id, author, text, now, is_system=True)
+
+    def mark_read(self, principal: Principal, conversation_id: int) -> bool:
+        """Zero the caller's unread count; True when there was something unread (else nothing is written)."""
+        scoped = load_scoped(self.session, principal, conversation_id)
+        if not scoped.is_participant or scoped.unread_count == 0:
+            return False
+        self.session.execute(
+            update(ConversationParticipant)
+            .where(ConversationParticipant.id == scoped.own_row_id)
+            .values(unread_count=0, last_read_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        return True
+
+    def set_email_notifications(self, principal: Principal, conversation_id: int, enabled: bool) -> bool:
+        load_scoped(self.session, principal, conversation_id)
+        own_row = self.join_as_participant(conversation_id, principal)
+        own_row.email_notifications = bool(enabled)
+        self.session.flush()
+        return own_row.email_notifications
+
+    # ------------------------------------------------------------------ steps
+
+    def _open_conversation(
+        self, principal: Principal, draft: NewConversation, subject: str, vendor_id: int, preview: str, now: datetime
+    ) -> Conversation:
+        conversation = Conversation(
+            conversation_type=draft.conversation_type,
+            subject=subject,
+            status=ConversationStatus.OPEN,
+            vendor_id=vendor_id,
+            created_by_type=principal.type,
+            created_by_id=principal.id,
+            created_at=now,
+            last_message_at=now,
+            message_count=1,
+            last_message_preview=preview,
+        )
+        conversation.participants = [
+            ConversationParticipant(
+                participant_type=principal.type, participant_id=principal.id, unread_count=0,
+                joined_at=now, last_read_at=now,
+            ),
+            ConversationParticipant(
+                participant_type=draft.recipient_type, participant_id=draft.recipient_id, unread_count=1,
+                joined_at=now,
+            ),
+        ]
+        self.session.add(conversation)
+        self.session.flush()
+        return conversation
+
+    def _record_activity(self, conversation_id: int, now: datetime, preview: str) -> None:
+        """Count the message on the conversation, only while it is open.
+
+        The guarded UPDATE locks the row (PostgreSQL), so a close running at the same
+        moment cannot slip between the status check and the new message.
+        """
+        result = self.session.execute(
+            update(Conversation)
+            .where(Conversation.id == conversation_id, Conversation.status == ConversationStatus.OPEN)
+            .values(message_count=Conversation.message_count + 1, last_message_at=now, last_message_preview=preview)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            raise ConversationClosed()
+
+    def _set_status(self, conversation_id: int, new_status: ConversationStatus, now: datetime) -> bool:
+        """False when a concurrent request made the same change first: nothing more to record."""
+        result = self.session.execute(
+            update(Conversation)
+            .where(Conversation.id == conversation_id, Conversation.status != new_status)
+            .values(
+                status=new_status,
+                closed_at=now if new_status == ConversationStatus.CLOSED else None,
+                message_count=Conversation.message_count + 1,
+                last_message_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1
+
+    def _write_message(
+        self, conversation_id: int, sender: Principal, content: str, now: datetime, *, is_system: bool = False
+    ) -> Message:
+        message = Message(
+            conversation_id=conversation_id,
+            sender_type=sender.type,
+            sender_id=sender.id,
+            content=content,
+            is_system_message=is_system,
+            created_at=now,
+        )
+        self.session.add(message)
+        self.session.flush()
+        return message
+
+    def _attach_files(self, message: Message, files: list[ValidatedFile], now: datetime) -> list[MessageAttachment]:
+        """Store the files and their rows; should the transaction not commit, the files go too."""
+        stored = self.attachments.store_all(message.conversation_id, files, now=now)
+        after_rollback(self.session, lambda: self.attachments.discard(stored))
+        attachments = [
+            MessageAttachment(
+                message_id=message.id,
+                original_filename=item.validated.filename,
+                storage_path=item.storage_path,
+                content_type=item.validated.content_type,
+                size_bytes=item.validated.size_bytes,
+                is_image=item.validated.is_image,
+                created_at=now,
+            )
+            for item in stored
+        ]
+        self.session.add_all(attachments)
+        if attachments:
+            self.session.flush()
+        return attachments
+
+    def _count_unread_for_others(self, conversation_id: int, sender: Principal) -> None:
+        self.session.execute(
+            update(ConversationParticipant)
+            .where(
+                ConversationParticipant.conversation_id == conversation_id,
+                ~and_(
+                    ConversationParticipant.participant_type == sender.type,
+                    ConversationParticipant.participant_id == sender.id,
+                ),
+            )
+            .values(unread_count=ConversationParticipant.unread_count + 1)
+            .execution_options(synchronize_session=False)
+        )
+
+    def join_as_participant(self, conversation_id: int, principal: Principal, *, now=None) -> ConversationParticipant:
+        """A team member who acts in a conversation becomes one of its participants."""
+        own_row = self._own_row(conversation_id, principal)
+        if own_row is not None:
+            return own_row
+        now = now or utcnow()
+        # ON CONFLICT DO NOTHING: joined concurrently by another request of the same principal,
+        # that row serves. (A SAVEPOINT would commit early under pysqlite when it is the first write.)
+        self.session.execute(
+            insert_ignoring_duplicates(self.session, ConversationParticipant).values(
+                conversation_id=conversation_id,
+                participant_type=principal.type,
+                participant_id=principal.id,
+                unread_count=0,
+                email_notifications=True,
+                joined_at=now,
+                last_read_at=now,
+            )
+        )
+        return self._own_row(conversation_id, principal)
+
+    def _own_row(self, conversation_id: int, principal: Principal) -> ConversationParticipant | None:
+        return self.session.scalar(
+            select(ConversationParticipant).where(
+                ConversationParticipant.conversation_id == conversation_id,
+                ConversationParticipant.participant_type == principal.type,
+                ConversationParticipant.participant_id == principal.id,
+            )
+        )
+
+
+def _check_may_start(policy: RolePolicy, draft: NewConversation) -> None:
+    if not policy.can_create:
+        raise NotAllowed("You can reply to conversations but not start them.")
+    if draft.conversation_type not in policy.creatable:
+        raise NotAllowed(f"You cannot start {draft.conversation_type.value} conversations.")
+    expected = policy.creatable[draft.conversation_type]
+    if draft.recipient_type != expected:
+        raise InvalidInput(
+            f"A {draft.conversation_type.value} conversation goes to a {expected.value}.",
+            fields={"recipient_type": f"Must be {expected.value}."},
+        )
+
+
+def insert_ignoring_duplicates(session: Session, model):
+    """INSERT … ON CONFLICT DO NOTHING in the dialect of the session's database."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(model).on_conflict_do_nothing()

@@ -1,0 +1,188 @@
+"""Reading conversations: the thread, the inbox page, the badge and attachment downloads.
+
+Nothing here writes. Every query starts from :mod:`.scope`, so it sees only what the
+principal's role policy allows.
+"""
+from dataclasses import dataclass
+
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from messaging.identity import Principal
+from messaging.models import (
+    Conversation,
+    ConversationParticipant,
+    ConversationStatus,
+    ConversationType,
+    Customer,
+    Message,
+    MessageAttachment,
+    ParticipantType,
+    User,
+)
+from messaging.models.enums import USER_PARTICIPANT_TYPES
+from messaging.policy import own_row_join, scope_clause
+from messaging.roles import policy_for
+from messaging.services.attachments import MessageAttachmentService
+from messaging.services.conversations import assembly
+from messaging.services.conversations.scope import OWN_ROW, ScopedConversation, as_scoped, load_scoped, scoped_select
+from messaging.services.conversations.validation import THREAD_PAGE_SIZE, checked_paging, checked_search
+from messaging.services.errors import NotFound
+from messaging.services.names import resolve_names
+from messaging.services.read_models import AttachmentInfo, ConversationDetail, ConversationPage
+
+# Another participant row of the same conversation, for the search by participant name.
+MEMBER = aliased(ConversationParticipant, name="member")
+
+
+@dataclass(frozen=True)
+class ListFilters:
+    status: ConversationStatus | None = None
+    conversation_type: ConversationType | None = None
+    unread_only: bool = False
+    search: str = ""
+    page: int = 1
+    per_page: int = 20
+
+
+@dataclass(frozen=True)
+class AttachmentDownload:
+    info: AttachmentInfo
+    path: str
+
+
+class ConversationQueries:
+    def __init__(self, session: Session, attachments: MessageAttachmentService):
+        self.session = session
+        self.attachments = attachments
+
+    def thread(
+        self, principal: Principal, conversation_id: int, *, before_message_id: int | None = None
+    ) -> ConversationDetail:
+        return self.thread_of(principal, load_scoped(self.session, principal, conversation_id),
+                              before_message_id=before_message_id)
+
+    def thread_of(
+        self, principal: Principal, scoped: ScopedConversation, *, before_message_id: int | None = None
+    ) -> ConversationDetail:
+        """The thread of an already loaded conversation: its latest messages, or those before one."""
+        conversation = scoped.conversation
+        messages_query = select(Message).where(Message.conversation_id == conversation.id)
+        if before_message_id is not None:
+            messages_query = messages_query.where(Message.id < before_message_id)
+        newest_first = self.session.scalars(
+            messages_query.order_by(Message.id.desc()).limit(THREAD_PAGE_SIZE + 1)
+        ).all()
+        messages = list(reversed(newest_first[:THREAD_PAGE_SIZE]))
+        attachments = assembly.attachments_of(self.session, [message.id for message in messages])
+        participants = assembly.participants_of(self.session, [conversation.id])[conversation.id]
+        names = resolve_names(self.session, participants + [(m.sender_type, m.sender_id) for m in messages])
+        summary = assembly.summary_of(
+            conversation, scoped.unread_count, participants, names,
+            assembly.vendor_refs(self.session, {conversation.vendor_id}),
+        )
+        return ConversationDetail(
+            **assembly.summary_fields(summary),
+            messages=[
+                assembly.message_item(m, names[(m.sender_type, m.sender_id)], attachments[m.id]) for m in messages
+            ],
+            has_more_messages=len(newest_first) > THREAD_PAGE_SIZE,
+            email_notifications=scoped.email_notifications,
+            can_reply=summary.is_open,
+            can_close=policy_for(principal).can_close,
+        )
+
+    def page(self, principal: Principal, filters: ListFilters) -> ConversationPage:
+        checked_paging(filters.page, filters.per_page)
+        conditions = _filter_conditions(filters)
+        rows = self.session.execute(
+            scoped_select(principal)
+            .where(*conditions)
+            .order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
+            .limit(filters.per_page)
+            .offset((filters.page - 1) * filters.per_page)
+        ).all()
+        scoped = [as_scoped(row) for row in rows]
+        conversations = [item.conversation for item in scoped]
+        participants = assembly.participants_of(self.session, [c.id for c in conversations])
+        names = resolve_names(self.session, [key for keys in participants.values() for key in keys])
+        vendors = assembly.vendor_refs(self.session, {c.vendor_id for c in conversations})
+        items = [
+            assembly.summary_of(item.conversation, item.unread_count, participants[item.conversation.id], names, vendors)
+            for item in scoped
+        ]
+        return ConversationPage(
+            items=items, total=self._total(principal, filters, conditions), page=filters.page,
+            per_page=filters.per_page,
+        )
+
+    def _total(self, principal: Principal, filters: ListFilters, conditions: list) -> int:
+        # The total counts conversations, so it joins the caller's own row only when a condition needs it.
+        query = select(func.count()).select_from(Conversation)
+        if policy_for(principal).participants_only or filters.unread_only:
+            query = query.join(OWN_ROW, own_row_join(principal, OWN_ROW))
+        return self.session.scalar(query.where(scope_clause(principal, OWN_ROW), *conditions))
+
+    def unread_total(self, principal: Principal) -> int:
+        """The header badge: unread messages summed over the caller's conversations in scope."""
+        query = (
+            select(func.coalesce(func.sum(OWN_ROW.unread_count), 0))
+            .select_from(OWN_ROW)
+            .where(
+                OWN_ROW.participant_type == principal.type,
+                OWN_ROW.participant_id == principal.id,
+                OWN_ROW.unread_count > 0,
+            )
+        )
+        # Where the role's own rows are all in scope, the sum reads the partial
+        # index alone, with no lookup of the conversation per unread row.
+        if not policy_for(principal).own_rows_always_in_scope:
+            query = query.join(Conversation, Conversation.id == OWN_ROW.conversation_id).where(
+                scope_clause(principal, OWN_ROW)
+            )
+        return int(self.session.scalar(query) or 0)
+
+    def attachment(self, principal: Principal, conversation_id: int, attachment_id: int) -> AttachmentDownload:
+        load_scoped(self.session, principal, conversation_id)
+        attachment = self.session.scalar(
+            select(MessageAttachment)
+            .join(Message, Message.id == MessageAttachment.message_id)
+            .where(MessageAttachment.id == attachment_id, Message.conversation_id == conversation_id)
+        )
+        if attachment is None:
+            raise NotFound("Attachment not found.")
+        return AttachmentDownload(
+            info=assembly.attachment_info(attachment, conversation_id),
+            path=str(self.attachments.absolute_path(attachment.storage_path)),
+        )
+
+
+def _filter_conditions(filters: ListFilters) -> list:
+    conditions = []
+    if filters.status is not None:
+        conditions.append(Conversation.status == filters.status)
+    if filters.conversation_type is not None:
+        conditions.append(Conversation.conversation_type == filters.conversation_type)
+    if filters.unread_only:
+        conditions.append(OWN_ROW.unread_count > 0)
+    search = checked_search(filters.search)
+    if search:
+        conditions.append(_matches(search))
+    return conditions
+
+
+def _matches(search: str):
+    """Subject, or the name of any participant, contains ``search`` (case-insensitive, literally)."""
+    user_named = exists().where(
+        MEMBER.conversation_id == Conversation.id,
+        MEMBER.participant_type.in_(USER_PARTICIPANT_TYPES),
+        User.id == MEMBER.participant_id,
+        User.full_name.icontains(search, autoescape=True),
+    )
+    customer_named = exists().where(
+        MEMBER.conversation_id == Conversation.id,
+        MEMBER.participant_type == ParticipantType.CUSTOMER,
+        Customer.id == MEMBER.participant_id,
+        Customer.full_name.icontains(search, autoescape=True),
+    )
+    return or_(Conversation.subject.icontains(search, autoescape=True), user_named, customer_named)

@@ -1,0 +1,78 @@
+"""One unit of work per request and per CLI command: services add and flush, the caller commits once.
+
+A request answered below 400 commits everything it wrote in one transaction (a message, its
+idempotency record, its outbox rows); any other answer, or an exception, rolls all of it back.
+CLI commands wrap their work in :func:`committed`.
+
+Work that must wait until the data is really committed (publishing a live event, say) is
+registered with :func:`after_commit`: a rolled-back transaction never runs it. Work that undoes
+something outside the database (removing files written for the transaction) is registered
+with :func:`after_rollback`: a committed transaction never runs it.
+"""
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from flask import Flask, Response, current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction
+
+from messaging.extensions import db
+
+_ON_COMMIT = "unit_of_work.after_commit"
+_ON_ROLLBACK = "unit_of_work.after_rollback"
+
+
+def after_commit(session: Session, callback: Callable[[], None]) -> None:
+    """Run ``callback`` once the current transaction has committed; never if it rolls back."""
+    session.info.setdefault(_ON_COMMIT, []).append(callback)
+
+
+def after_rollback(session: Session, callback: Callable[[], None]) -> None:
+    """Run ``callback`` if the current transaction ends without committing."""
+    session.info.setdefault(_ON_ROLLBACK, []).append(callback)
+
+
+@event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    session.info.pop(_ON_ROLLBACK, None)
+    for callback in session.info.pop(_ON_COMMIT, []):
+        try:
+            callback()
+        except Exception:  # the data is committed: a failed follow-up must not turn it into an error
+            current_app.logger.exception("An after-commit task failed")
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _ended(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is not None:
+        return  # a savepoint: the outer transaction decides
+    # After a commit the rollback tasks are already gone; what is left means nothing was committed.
+    session.info.pop(_ON_COMMIT, None)
+    for callback in session.info.pop(_ON_ROLLBACK, []):
+        callback()
+
+
+@contextmanager
+def committed() -> Iterator[None]:
+    """The CLI's unit of work: commit what the block wrote, or roll it all back."""
+    try:
+        yield
+    except BaseException:
+        db.session.rollback()
+        raise
+    db.session.commit()
+
+
+def init_app(app: Flask) -> None:
+    @app.after_request
+    def finish_unit_of_work(response: Response) -> Response:
+        if response.status_code >= 400:
+            db.session.rollback()
+            return response
+        try:
+            db.session.commit()
+        except Exception as error:
+            db.session.rollback()
+            # The answer was about to say it worked: answer the failure instead, as any error is.
+            return app.make_response(app.handle_user_exception(error))
+        return response
