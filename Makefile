@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi.py
 
-.PHONY: run test bench bench-data clean
+.PHONY: run test lint bench bench-data clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,9 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
 
 # The large-marketplace benchmark (bench/README.md): build the data once, then measure.
 BENCH_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/messaging_bench

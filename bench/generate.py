@@ -17,7 +17,6 @@ import argparse
 import bisect
 import hashlib
 import itertools
-import os
 import random
 import sys
 import time
@@ -47,20 +46,9 @@ ATTACHMENT_SHARE = 0.02
 CLOSED_SHARE = 0.25
 READ_SHARE = 0.7  # participants who have read everything that was sent to them
 
-FIRST_NAMES = (
-    "Ada Alan Alice Amir Anna Ben Bianca Carl Chen Chloe Dan Dora Eli Emma Eva Femi Finn Gina Hana Hugo "
-    "Ines Ivan Jana Joao Kai Kim Lara Leo Lina Luca Mara Max Mia Nadia Nils Noor Olga Omar Pia Raj Rosa "
-    "Sam Sara Sven Tara Tom Uma Vera Wim Yara Zoe"
-).split()
-LAST_NAMES = (
-    "Adams Berg Costa Dias Evans Fischer Garcia Hansen Ito Jensen Khan Larsen Moreau Novak Okafor Petrov "
-    "Quinn Rossi Silva Tanaka Ueda Varga Weber Xu Yilmaz Zhang Baker Clark Dubois Ekström Fontaine Gomez "
-    "Horvat Iqbal Jovanovic Kowalski Lopez Meyer Nakamura Olsen"
-).split()
-SHOP_WORDS = (
-    "Green Tech Urban Rustic Coastal Nordic Golden Happy Little Modern Vintage Wild Bright Cosy Clever "
-    "Grocer Hub Threads Crafts Garden Books Gadgets Bakery Outfitters Supply Studio Market Works Corner"
-).split()
+FIRST_NAMES = ["Ada", "Alan", "Alice", "Amir", "Anna", "Ben", "Bianca", "Carl", "Chen", "Chloe", "Dan", "Dora", "Eli", "Emma", "Eva", "Femi", "Finn", "Gina", "Hana", "Hugo", "Ines", "Ivan", "Jana", "Joao", "Kai", "Kim", "Lara", "Leo", "Lina", "Luca", "Mara", "Max", "Mia", "Nadia", "Nils", "Noor", "Olga", "Omar", "Pia", "Raj", "Rosa", "Sam", "Sara", "Sven", "Tara", "Tom", "Uma", "Vera", "Wim", "Yara", "Zoe"]
+LAST_NAMES = ["Adams", "Berg", "Costa", "Dias", "Evans", "Fischer", "Garcia", "Hansen", "Ito", "Jensen", "Khan", "Larsen", "Moreau", "Novak", "Okafor", "Petrov", "Quinn", "Rossi", "Silva", "Tanaka", "Ueda", "Varga", "Weber", "Xu", "Yilmaz", "Zhang", "Baker", "Clark", "Dubois", "Ekström", "Fontaine", "Gomez", "Horvat", "Iqbal", "Jovanovic", "Kowalski", "Lopez", "Meyer", "Nakamura", "Olsen"]
+SHOP_WORDS = ["Green", "Tech", "Urban", "Rustic", "Coastal", "Nordic", "Golden", "Happy", "Little", "Modern", "Vintage", "Wild", "Bright", "Cosy", "Clever", "Grocer", "Hub", "Threads", "Crafts", "Garden", "Books", "Gadgets", "Bakery", "Outfitters", "Supply", "Studio", "Market", "Works", "Corner"]
 SUBJECT_WORDS = [
     "Order", "Delivery", "Refund", "Invoice", "Commission", "Payout", "Listing", "Return", "Damaged item",
     "Size exchange", "Stock", "Shipping label", "Promotion", "Account", "Tax form", "Missing parcel",

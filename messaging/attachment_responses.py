@@ -1,8 +1,8 @@
 """The HTTP answer for an attachment download, shared by the JSON API and the pages (decisions §4)."""
 from flask import Response, send_file
 
-from messaging.services.errors import NotFound
 from messaging.services.conversations import AttachmentDownload
+from messaging.services.errors import NotFound
 
 
 def attachment_response(download: AttachmentDownload, *, inline_requested: bool) -> Response:

@@ -1,9 +1,9 @@
 """The one source of "now": naive UTC datetimes, stored and compared as such everywhere."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def isoformat_utc(moment: datetime | None) -> str | None:

@@ -201,7 +201,7 @@ def _demo_file(name: str) -> FileStorage:
     elif name.endswith(".csv"):
         data = b"category,commission_percent\norganic,8\nfresh,10\npantry,12\n"
     else:
-        data = "Weekly delivery: 40 kg vegetables, 15 kg fruit.\nPrice: 310 EUR per week.\n".encode()
+        data = b"Weekly delivery: 40 kg vegetables, 15 kg fruit.\nPrice: 310 EUR per week.\n"
     return FileStorage(stream=io.BytesIO(data), filename=name)
 
 

@@ -1,7 +1,6 @@
 """Fixtures: an app per test (flaskr/microblog style) on SQLite, or on PostgreSQL when
 TEST_DATABASE_URL points there (as .ci/run does)."""
 import os
-from dataclasses import dataclass
 
 import pytest
 from flask import g
@@ -9,10 +8,11 @@ from sqlalchemy import event
 
 from messaging import create_app
 from messaging.extensions import db
-from messaging.identity import Principal
-from messaging.models import Vendor
-from messaging.services import accounts, messaging_service
+from messaging.models import ConversationType
+from messaging.services import messaging_service
 from messaging.services.platform_settings import ensure_default_settings
+from tests.factories import Marketplace, build_marketplace, start, upload
+from tests.sample_files import PNG
 
 _postgres_schema_ready = False
 
@@ -60,56 +60,29 @@ def _clear_schema() -> None:
     db.engine.dispose()
 
 
-@dataclass
-class Marketplace:
-    """Two shops with staff and customers, and two admins: enough to test every scope."""
-
-    admin: Principal
-    admin2: Principal
-    vendor_a: Vendor
-    vendor_b: Vendor
-    staff_a: Principal
-    staff_a2: Principal
-    staff_b: Principal
-    multi_in_a: Principal
-    multi_in_b: Principal
-    customer_a: Principal
-    customer_a2: Principal
-    customer_b: Principal
-
-
-PASSWORD = "correct-horse"
+@pytest.fixture
+def marketplace(app) -> Marketplace:
+    return build_marketplace()
 
 
 @pytest.fixture
-def marketplace(app) -> Marketplace:
-    admin = accounts.create_admin("admin@test.example", "Ada Admin", PASSWORD)
-    admin2 = accounts.create_admin("admin2@test.example", "Ali Admin", PASSWORD)
-    vendor_a = accounts.create_vendor("shop-a", "Shop A")
-    vendor_b = accounts.create_vendor("shop-b", "Shop B")
-    staff_a = accounts.create_vendor_user("staff@a.example", "shop-a", "Sara A", PASSWORD)
-    staff_a2 = accounts.create_vendor_user("staff2@a.example", "shop-a", "Sven A", PASSWORD)
-    staff_b = accounts.create_vendor_user("staff@b.example", "shop-b", "Bea B", PASSWORD)
-    multi = accounts.create_vendor_user("multi@example", "shop-a", "Mo Multi", PASSWORD)
-    accounts.create_vendor_user("multi@example", "shop-b", "Mo Multi", PASSWORD)
-    customer_a = accounts.create_customer("cust@example", "shop-a", "Cora Customer", PASSWORD)
-    customer_a2 = accounts.create_customer("cust2@example", "shop-a", "Cid Customer", PASSWORD)
-    customer_b = accounts.create_customer("cust@example", "shop-b", "Cleo Customer", PASSWORD)
-    db.session.commit()
-    return Marketplace(
-        admin=accounts.admin_principal(admin),
-        admin2=accounts.admin_principal(admin2),
-        vendor_a=vendor_a,
-        vendor_b=vendor_b,
-        staff_a=accounts.vendor_principal(staff_a, vendor_a),
-        staff_a2=accounts.vendor_principal(staff_a2, vendor_a),
-        staff_b=accounts.vendor_principal(staff_b, vendor_b),
-        multi_in_a=accounts.vendor_principal(multi, vendor_a),
-        multi_in_b=accounts.vendor_principal(multi, vendor_b),
-        customer_a=accounts.customer_principal(customer_a),
-        customer_a2=accounts.customer_principal(customer_a2),
-        customer_b=accounts.customer_principal(customer_b),
-    )
+def threads(service, marketplace):
+    """One conversation of each channel around shop A and its customer A, each unread by its recipient.
+
+    The vendor has answered the admin (so the admin has something unread too); the
+    vendor's message to the customer carries a picture.
+    """
+    m = marketplace
+    created = {
+        "admin_vendor": start(service, m.admin, ConversationType.ADMIN_VENDOR, m.staff_a, "Fees for A"),
+        "vendor_customer": start(
+            service, m.staff_a, ConversationType.VENDOR_CUSTOMER, m.customer_a, "Your order",
+            uploads=[upload("chart.png", PNG)],
+        ),
+        "admin_customer": start(service, m.admin, ConversationType.ADMIN_CUSTOMER, m.customer_a, "Verify account"),
+    }
+    service.send_message(m.staff_a, created["admin_vendor"].id, "Which fees exactly?")
+    return created
 
 
 class CommittingService:

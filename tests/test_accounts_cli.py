@@ -6,6 +6,7 @@ from messaging.extensions import db
 from messaging.models import Conversation, Customer, ParticipantType, User, Vendor
 from messaging.services import accounts
 from messaging.services.accounts import AuthenticationFailed, VendorChoiceRequired
+from tests.factories import PASSWORD
 
 
 def run(app, *args):
@@ -47,7 +48,9 @@ def test_cli_refuses_duplicates(app):
 def test_demo_is_idempotent_and_covers_every_channel(app):
     first = run(app, "demo")
     assert first.exit_code == 0, first.output
-    counts = lambda: [db.session.scalar(select(func.count()).select_from(model)) for model in (User, Vendor, Customer, Conversation)]
+    def counts():
+        return [db.session.scalar(select(func.count()).select_from(model)) for model in (User, Vendor, Customer, Conversation)]
+
     after_first = counts()
     second = run(app, "demo")
     assert "nothing to do" in second.output
@@ -59,24 +62,24 @@ def test_demo_is_idempotent_and_covers_every_channel(app):
 
 
 def test_staff_sign_in_rules(marketplace):
-    assert accounts.authenticate_staff("admin@test.example", "correct-horse").principal.type == ParticipantType.ADMIN
-    assert accounts.authenticate_staff("STAFF@a.example ", "correct-horse").principal.vendor_id == marketplace.vendor_a.id
+    assert accounts.authenticate_staff("admin@test.example", PASSWORD).principal.type == ParticipantType.ADMIN
+    assert accounts.authenticate_staff("STAFF@a.example ", PASSWORD).principal.vendor_id == marketplace.vendor_a.id
     with pytest.raises(VendorChoiceRequired) as choose:
-        accounts.authenticate_staff("multi@example", "correct-horse")
+        accounts.authenticate_staff("multi@example", PASSWORD)
     assert {v.code for v in choose.value.vendors} == {"shop-a", "shop-b"}
-    assert accounts.authenticate_staff("multi@example", "correct-horse", "shop-b").principal.vendor_id == marketplace.vendor_b.id
+    assert accounts.authenticate_staff("multi@example", PASSWORD, "shop-b").principal.vendor_id == marketplace.vendor_b.id
     with pytest.raises(AuthenticationFailed):
-        accounts.authenticate_staff("staff@a.example", "correct-horse", "shop-b")
+        accounts.authenticate_staff("staff@a.example", PASSWORD, "shop-b")
     with pytest.raises(AuthenticationFailed):
         accounts.authenticate_staff("staff@a.example", "wrong")
 
 
 def test_customers_sign_in_per_shop(marketplace):
-    at_a = accounts.authenticate_customer("cust@example", "correct-horse", "shop-a").principal
-    at_b = accounts.authenticate_customer("cust@example", "correct-horse", "shop-b").principal
+    at_a = accounts.authenticate_customer("cust@example", PASSWORD, "shop-a").principal
+    at_b = accounts.authenticate_customer("cust@example", PASSWORD, "shop-b").principal
     assert at_a.id != at_b.id and at_a.vendor_id == marketplace.vendor_a.id
     with pytest.raises(AuthenticationFailed):
-        accounts.authenticate_customer("cust2@example", "correct-horse", "shop-b")
+        accounts.authenticate_customer("cust2@example", PASSWORD, "shop-b")
 
 
 def test_deactivated_accounts_can_neither_sign_in_nor_keep_acting(marketplace):
@@ -84,7 +87,7 @@ def test_deactivated_accounts_can_neither_sign_in_nor_keep_acting(marketplace):
     user.is_active = False
     db.session.commit()
     with pytest.raises(AuthenticationFailed):
-        accounts.authenticate_staff("staff@a.example", "correct-horse")
+        accounts.authenticate_staff("staff@a.example", PASSWORD)
     assert accounts.restore_principal("vendor", user.id, marketplace.vendor_a.id) is None
     assert accounts.restore_principal("vendor", marketplace.multi_in_a.id, marketplace.vendor_a.id) is not None
     assert accounts.restore_principal("admin", marketplace.multi_in_a.id, None) is None  # not an admin

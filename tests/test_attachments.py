@@ -6,14 +6,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from uploads import upload
 from messaging.extensions import db
 from messaging.http_errors import meaning_of, status_of
 from messaging.models import ConversationType, Message, MessageAttachment
 from messaging.services.errors import FileTooLarge, InvalidInput, NotFound, UnsupportedFileType
 from messaging.services.platform_settings import ATTACHMENT_MAX_SIZE_MB, set_setting
-from conversations import start
-from sample_files import ALLOWED_SAMPLES, DISALLOWED_SAMPLES, PNG, TEXT
+from tests.factories import start, upload
+from tests.sample_files import ALLOWED_SAMPLES, DISALLOWED_SAMPLES, PNG, TEXT
 
 MB = 1024 * 1024
 

@@ -4,10 +4,10 @@ import threading
 import pytest
 
 from messaging.extensions import db
-from messaging.unit_of_work import committed
 from messaging.models import ConversationType
 from messaging.services import accounts, messaging_service
-from postgres_databases import scratch_postgres_app
+from messaging.unit_of_work import committed
+from tests.postgres_databases import scratch_postgres_app
 
 THREADS = 4
 MESSAGES_PER_THREAD = 15

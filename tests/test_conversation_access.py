@@ -2,13 +2,13 @@
 import pytest
 
 from messaging.models import ConversationType, ParticipantType
-from messaging.services.errors import ConversationClosed, InvalidInput, NotAllowed, NotFound
 from messaging.services.conversations import ListFilters
-from conversations import start
+from messaging.services.errors import ConversationClosed, InvalidInput, NotAllowed, NotFound
+from tests.factories import start
 
 
 @pytest.fixture
-def threads(service, marketplace):
+def threads_of_both_shops(service, marketplace):
     m = marketplace
     return {
         "admin_to_a": start(service, m.admin, ConversationType.ADMIN_VENDOR, m.staff_a, "Fees for A"),
@@ -24,25 +24,25 @@ def visible_subjects(service, principal):
     return {item.subject for item in service.list_conversations(principal, ListFilters(per_page=100)).items}
 
 
-def test_admins_share_the_platform_team_inbox(service, marketplace, threads):
+def test_admins_share_the_platform_team_inbox(service, marketplace, threads_of_both_shops):
     expected = {"Fees for A", "Fees for B", "Verify"}
     assert visible_subjects(service, marketplace.admin) == expected
     assert visible_subjects(service, marketplace.admin2) == expected
 
 
-def test_vendor_staff_see_only_their_vendor(service, marketplace, threads):
+def test_vendor_staff_see_only_their_vendor(service, marketplace, threads_of_both_shops):
     expected_a = {"Fees for A", "Your order", "Other order"}
     assert visible_subjects(service, marketplace.staff_a) == expected_a
     assert visible_subjects(service, marketplace.staff_a2) == expected_a
     assert visible_subjects(service, marketplace.staff_b) == {"Fees for B", "Order at B"}
 
 
-def test_vendor_user_of_two_vendors_sees_the_one_they_act_for(service, marketplace, threads):
+def test_vendor_user_of_two_vendors_sees_the_one_they_act_for(service, marketplace, threads_of_both_shops):
     assert visible_subjects(service, marketplace.multi_in_a) == {"Fees for A", "Your order", "Other order"}
     assert visible_subjects(service, marketplace.multi_in_b) == {"Fees for B", "Order at B"}
 
 
-def test_customers_see_only_their_own_conversations(service, marketplace, threads):
+def test_customers_see_only_their_own_conversations(service, marketplace, threads_of_both_shops):
     assert visible_subjects(service, marketplace.customer_a) == {"Your order", "Verify"}
     assert visible_subjects(service, marketplace.customer_a2) == {"Other order"}
     assert visible_subjects(service, marketplace.customer_b) == {"Order at B"}
@@ -61,9 +61,9 @@ def test_customers_see_only_their_own_conversations(service, marketplace, thread
         ("admin", "a_to_customer"),
     ],
 )
-def test_out_of_scope_conversations_do_not_exist(service, marketplace, threads, who, thread):
+def test_out_of_scope_conversations_do_not_exist(service, marketplace, threads_of_both_shops, who, thread):
     principal = getattr(marketplace, who)
-    conversation_id = threads[thread].id
+    conversation_id = threads_of_both_shops[thread].id
     with pytest.raises(NotFound) as not_found:
         service.get_conversation(principal, conversation_id)
     with pytest.raises(NotFound) as missing:
@@ -80,20 +80,20 @@ def test_out_of_scope_conversations_do_not_exist(service, marketplace, threads, 
             action()
 
 
-def test_customer_cannot_create_or_close(service, marketplace, threads):
+def test_customer_cannot_create_or_close(service, marketplace, threads_of_both_shops):
     with pytest.raises(NotAllowed):
         start(service, marketplace.customer_a, ConversationType.VENDOR_CUSTOMER, marketplace.staff_a)
     with pytest.raises(NotAllowed):
-        service.close_conversation(marketplace.customer_a, threads["a_to_customer"].id)
+        service.close_conversation(marketplace.customer_a, threads_of_both_shops["a_to_customer"].id)
     with pytest.raises(NotAllowed):
         service.list_recipients(marketplace.customer_a, ParticipantType.VENDOR)
-    assert service.get_conversation(marketplace.customer_a, threads["a_to_customer"].id).can_close is False
+    assert service.get_conversation(marketplace.customer_a, threads_of_both_shops["a_to_customer"].id).can_close is False
 
 
-def test_customer_can_reply_on_both_channels(service, marketplace, threads):
-    service.send_message(marketplace.customer_a, threads["a_to_customer"].id, "Thanks!")
-    service.send_message(marketplace.customer_a, threads["admin_to_customer"].id, "Done.")
-    assert service.get_conversation(marketplace.customer_a, threads["admin_to_customer"].id).message_count == 2
+def test_customer_can_reply_on_both_channels(service, marketplace, threads_of_both_shops):
+    service.send_message(marketplace.customer_a, threads_of_both_shops["a_to_customer"].id, "Thanks!")
+    service.send_message(marketplace.customer_a, threads_of_both_shops["admin_to_customer"].id, "Done.")
+    assert service.get_conversation(marketplace.customer_a, threads_of_both_shops["admin_to_customer"].id).message_count == 2
 
 
 def test_vendor_cannot_initiate_admin_vendor_or_admin_customer(service, marketplace):
@@ -135,14 +135,14 @@ def test_user_of_several_vendors_needs_a_vendor_choice(service, marketplace):
     assert detail.id not in {c.id for c in service.list_conversations(marketplace.multi_in_a).items}
 
 
-def test_conversation_carries_vendor_of_every_channel(service, marketplace, threads):
-    assert threads["admin_to_a"].vendor.id == marketplace.vendor_a.id
-    assert threads["a_to_customer"].vendor.id == marketplace.vendor_a.id
-    assert threads["admin_to_customer"].vendor.id == marketplace.vendor_a.id
+def test_conversation_carries_vendor_of_every_channel(service, marketplace, threads_of_both_shops):
+    assert threads_of_both_shops["admin_to_a"].vendor.id == marketplace.vendor_a.id
+    assert threads_of_both_shops["a_to_customer"].vendor.id == marketplace.vendor_a.id
+    assert threads_of_both_shops["admin_to_customer"].vendor.id == marketplace.vendor_a.id
 
 
-def test_closed_conversation_refuses_messages_until_reopened(service, marketplace, threads):
-    conversation_id = threads["a_to_customer"].id
+def test_closed_conversation_refuses_messages_until_reopened(service, marketplace, threads_of_both_shops):
+    conversation_id = threads_of_both_shops["a_to_customer"].id
     closed = service.close_conversation(marketplace.staff_a2, conversation_id)
     assert closed.status == "closed"
     assert closed.messages[-1].is_system_message
@@ -156,15 +156,15 @@ def test_closed_conversation_refuses_messages_until_reopened(service, marketplac
     service.send_message(marketplace.customer_a, conversation_id, "Yes!")
 
 
-def test_closing_twice_records_one_system_message(service, marketplace, threads):
-    conversation_id = threads["admin_to_a"].id
+def test_closing_twice_records_one_system_message(service, marketplace, threads_of_both_shops):
+    conversation_id = threads_of_both_shops["admin_to_a"].id
     service.close_conversation(marketplace.admin, conversation_id)
     again = service.close_conversation(marketplace.admin2, conversation_id)
     assert [m.content for m in again.messages if m.is_system_message] == ["Closed by Ada Admin"]
 
 
-def test_team_member_who_replies_joins_as_participant(service, marketplace, threads):
-    conversation_id = threads["admin_to_a"].id
+def test_team_member_who_replies_joins_as_participant(service, marketplace, threads_of_both_shops):
+    conversation_id = threads_of_both_shops["admin_to_a"].id
     service.send_message(marketplace.staff_a2, conversation_id, "I can help with this.")
     detail = service.get_conversation(marketplace.admin, conversation_id)
     names = [p.name for p in detail.participants]

@@ -2,9 +2,10 @@
 import pytest
 
 from messaging.models import ConversationStatus, ConversationType
-from messaging.services.errors import InvalidInput
 from messaging.services.conversations import ListFilters
-from conversations import start
+from messaging.services.errors import InvalidInput
+from tests.factories import start, upload
+from tests.sample_files import PNG
 
 
 @pytest.fixture
@@ -64,9 +65,6 @@ def test_listing_costs_the_same_queries_for_20_or_100_conversations(service, mar
 
 
 def test_opening_a_thread_costs_the_same_queries_whatever_its_length(service, marketplace, count_queries):
-    from uploads import upload
-    from sample_files import PNG
-
     m = marketplace
     short = start(service, m.staff_a, ConversationType.VENDOR_CUSTOMER, m.customer_a, subject="Short")
     long = start(service, m.staff_a, ConversationType.VENDOR_CUSTOMER, m.customer_a2, subject="Long")

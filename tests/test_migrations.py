@@ -8,7 +8,7 @@ from sqlalchemy import inspect, select
 from messaging import create_app
 from messaging.extensions import db
 from messaging.models import PlatformSetting
-from postgres_databases import drop_database, scratch_database_url
+from tests.postgres_databases import drop_database, scratch_database_url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -13,8 +13,8 @@ import pytest
 
 from messaging import create_app
 from messaging.extensions import db
+from tests.factories import PASSWORD
 
-PASSWORD = "correct-horse"  # tests/conftest.py's password of every marketplace account
 WRONG = "not-the-password"
 
 
@@ -190,6 +190,7 @@ def test_a_limit_that_does_not_parse_stops_the_app_from_starting():
 WITH_STORAGE_DOWN = """
 from messaging import create_app
 from messaging.extensions import db
+from tests.factories import PASSWORD
 
 app = create_app("testing", overrides={"RATELIMIT_STORAGE_URI": "redis://127.0.0.1:1/0",
                                        "SIGN_IN_LIMIT_PER_EMAIL": "2 per hour"})

@@ -1,7 +1,7 @@
 """Unread counts and the header badge stay exact through interleaved sends and reads."""
 from messaging.models import ConversationType
 from messaging.services.conversations import ListFilters
-from conversations import start
+from tests.factories import start
 
 
 def unread_in(service, principal, conversation_id):

@@ -9,10 +9,10 @@ from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms.validators import ValidationError
 
 from messaging.auth import session_principal
-from messaging.identity import Principal
-from messaging.services.api_tokens import ApiTokens
 from messaging.http_errors import CsrfRequired, InvalidToken, Unauthenticated, WrongSurface
+from messaging.identity import Principal
 from messaging.roles import role_for_surface
+from messaging.services.api_tokens import ApiTokens
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 

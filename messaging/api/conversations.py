@@ -35,8 +35,8 @@ from messaging.api.schemas import (
 from messaging.attachment_responses import attachment_response
 from messaging.http_errors import UnsupportedMediaType
 from messaging.services import messaging_service
-from messaging.services.idempotency import RecordedResponse
 from messaging.services.conversations import ListFilters
+from messaging.services.idempotency import RecordedResponse
 
 blp = Blueprint(
     "api_messages",

@@ -10,7 +10,12 @@ from messaging.api.download_urls import attachment_download_url
 from messaging.clock import isoformat_utc
 from messaging.models import ConversationStatus, ConversationType, ParticipantType
 from messaging.models.conversation import SUBJECT_MAX_LENGTH
-from messaging.services.conversations.validation import CONTENT_MAX_LENGTH, MAX_PER_PAGE, MAX_RECIPIENT_LIMIT, SEARCH_MAX_LENGTH
+from messaging.services.conversations.validation import (
+    CONTENT_MAX_LENGTH,
+    MAX_PER_PAGE,
+    MAX_RECIPIENT_LIMIT,
+    SEARCH_MAX_LENGTH,
+)
 
 # Ids are 32-bit in the database; anything outside is refused before it reaches SQL.
 ID_RANGE = validate.Range(min=1, max=2**31 - 1)

@@ -7,10 +7,11 @@ through :meth:`discard`.
 import os
 import tempfile
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO, Iterable, Protocol
+from typing import BinaryIO, Protocol
 
 from messaging.services import platform_settings
 from messaging.services.errors import FileTooLarge, InvalidInput, UnsupportedFileType
@@ -93,11 +94,6 @@ class MessageAttachmentService:
             content_type=kind.content_type,
             is_image=kind.is_image,
         )
-
-    def validate_and_store(
-        self, conversation_id: int, uploads: Iterable[Upload], *, now: datetime
-    ) -> list[StoredFile]:
-        return self.store_all(conversation_id, self.validate_all(uploads), now=now)
 
     def store_all(
         self, conversation_id: int, files: Iterable[ValidatedFile], *, now: datetime

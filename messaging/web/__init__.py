@@ -6,13 +6,13 @@ from flask import Flask, current_app
 from flask_login import current_user
 
 from messaging.auth import session_principal
+from messaging.roles import ROLES, role_of
 from messaging.services import attachment_service, messaging_service
 from messaging.services.acting_vendor import vendor_name
 from messaging.web import htmx, humanize, inbox, shop_account, sign_in
 from messaging.web.error_pages import register_error_pages
 from messaging.web.forms import recipient_value
 from messaging.web.message_body import message_body
-from messaging.roles import ROLES, role_of
 from messaging.web.security_headers import register_security_headers
 
 HTMX_SCRIPT = "vendor/htmx-2.0.11.min.js"

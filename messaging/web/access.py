@@ -6,8 +6,8 @@ only sends strangers to the right sign-in page.
 from flask import Response, abort, g, redirect, request, url_for
 
 from messaging.auth import session_principal
-from messaging.web.htmx import wants_fragment
 from messaging.roles import Role
+from messaging.web.htmx import wants_fragment
 
 
 def require_role(role: Role):

@@ -9,9 +9,9 @@ from urllib.parse import urlencode
 from werkzeug.datastructures import MultiDict
 
 from messaging.models import ConversationStatus, ConversationType, ParticipantType
-from messaging.services.errors import InvalidInput, MessagingError
-from messaging.services.conversations import ListFilters
 from messaging.roles import Role, RolePages
+from messaging.services.conversations import ListFilters
+from messaging.services.errors import InvalidInput, MessagingError
 
 LIST_PER_PAGE = 20
 

@@ -9,13 +9,13 @@ from flask import Blueprint, Response, flash, g, redirect, render_template, requ
 
 from messaging.http_errors import status_of
 from messaging.models import ConversationStatus
+from messaging.roles import Role
 from messaging.services import messaging_service
 from messaging.services.errors import ConversationClosed, FileTooLarge, InvalidInput, UnsupportedFileType
 from messaging.web import htmx
 from messaging.web.access import require_role
 from messaging.web.attachment_download import download_attachment
 from messaging.web.forms import FormState, ListQuery, read_list_query, read_recipient, read_recipient_type
-from messaging.roles import Role
 
 # Refusals a user can fix in the form; shown next to it with what they typed.
 FORM_REFUSALS = (InvalidInput, ConversationClosed, FileTooLarge, UnsupportedFileType)

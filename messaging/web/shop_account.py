@@ -1,9 +1,9 @@
 """The customer's account dashboard (/shop/account) with its Messages card."""
 from flask import Blueprint, g, render_template
 
+from messaging.roles import CUSTOMER
 from messaging.web.access import require_role
 from messaging.web.htmx import vary_on_htmx
-from messaging.roles import CUSTOMER
 
 blueprint = Blueprint("shop_account", __name__, url_prefix="/shop/account")
 blueprint.before_request(require_role(CUSTOMER))

@@ -7,6 +7,7 @@ from flask_limiter import RateLimitExceeded
 
 from messaging.auth import session_principal, sign_in, sign_out
 from messaging.models import ParticipantType
+from messaging.roles import role_of
 from messaging.services.accounts import (
     AuthenticationFailed,
     VendorChoiceRequired,
@@ -22,7 +23,6 @@ from messaging.sign_in_limits import (
     seconds_until_retry,
 )
 from messaging.web.htmx import PAGE_ERROR, vary_on_htmx, wants_fragment
-from messaging.roles import role_of
 
 blueprint = Blueprint("sign_in", __name__)
 

@@ -1,10 +1,7 @@
 """Helpers of the API tests: a caller per principal and surface, and the error envelope's shape."""
-from messaging.models import ParticipantType
+from messaging.roles import ROLES
 
-# What tests/conftest.py sets for every account of the marketplace fixture.
-MARKETPLACE_PASSWORD = "correct-horse"
-
-ROLE_OF = {ParticipantType.ADMIN: "admin", ParticipantType.VENDOR: "vendor", ParticipantType.CUSTOMER: "shop"}
+ROLE_OF = {role.type: role.surface for role in ROLES}
 
 
 class ApiCaller:

@@ -3,9 +3,10 @@ import io
 
 import pytest
 
-from api_support import error_of
+from messaging.extensions import db
 from messaging.services.platform_settings import ATTACHMENT_MAX_SIZE_MB, set_setting
-from sample_files import EXECUTABLE, PDF, PNG, TEXT
+from tests.api.api_support import error_of
+from tests.sample_files import EXECUTABLE, PDF, PNG, TEXT
 
 UNICODE_NAME = "Überweisung März 2026 €.pdf"
 

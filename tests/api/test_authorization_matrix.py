@@ -9,11 +9,11 @@ import time
 import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
-from uploads import upload
 from messaging.extensions import db
 from messaging.models import User
 from messaging.services.api_tokens import TOKEN_SALT
-from sample_files import PDF
+from tests.factories import upload
+from tests.sample_files import PDF
 
 # decisions §2: which channels each caller sees (vendor A's and customer A's conversations are the targets)
 SEES = {

@@ -3,23 +3,23 @@ import pytest
 from flask import session
 from flask_wtf.csrf import generate_csrf
 
-from api_support import error_of
 from messaging.auth import sign_in
 from messaging.services import accounts
 from messaging.services.accounts import SignedIn
+from tests.api.api_support import error_of
+from tests.factories import PASSWORD
 
 
 @pytest.fixture
 def browser(app, client, marketplace):
     """A client signed in as customer A the way the pages sign people in, and its CSRF token."""
-    customer = accounts.authenticate_customer("cust@example", "correct-horse", "shop-a")
-    with client:
-        with app.test_request_context():
-            sign_in(SignedIn(customer.account, customer.principal))
-            token = generate_csrf()
-            saved = dict(session)
-        with client.session_transaction() as browser_session:
-            browser_session.update(saved)
+    customer = accounts.authenticate_customer("cust@example", PASSWORD, "shop-a")
+    with app.test_request_context():
+        sign_in(SignedIn(customer.account, customer.principal))
+        token = generate_csrf()
+        saved = dict(session)
+    with client.session_transaction() as browser_session:
+        browser_session.update(saved)
     return client, token
 
 
@@ -27,7 +27,7 @@ def test_reading_with_the_session_cookie(browser, threads):
     client, _ = browser
     response = client.get("/api/v1/shop/messages")
     assert response.status_code == 200
-    assert {i["subject"] for i in response.get_json()["items"]} == {"Your order", "Verify"}
+    assert {i["subject"] for i in response.get_json()["items"]} == {"Your order", "Verify account"}
 
 
 def test_unsafe_calls_without_the_csrf_token_are_refused(browser, threads):
@@ -54,5 +54,5 @@ def test_bearer_calls_pass_the_apps_csrf_protection(app, caller, marketplace, th
     app.config["WTF_CSRF_ENABLED"] = True  # as in production
     api = caller(marketplace.customer_a)
     assert api.post(f"/{threads['vendor_customer'].id}/messages", json={"content": "hi"}).status_code == 201
-    assert api.client.post("/api/v1/auth/token", json={"email": "cust@example", "password": "correct-horse",
+    assert api.client.post("/api/v1/auth/token", json={"email": "cust@example", "password": PASSWORD,
                                                        "vendor_code": "shop-a"}).status_code == 200

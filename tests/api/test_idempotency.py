@@ -4,11 +4,11 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from api_support import error_of
 from messaging.extensions import db
 from messaging.models import Conversation, IdempotencyKey, Message, MessageAttachment
 from messaging.services.idempotency import REPLAY_WINDOW
-from sample_files import PDF
+from tests.api.api_support import error_of
+from tests.sample_files import PDF
 
 
 def count(model) -> int:

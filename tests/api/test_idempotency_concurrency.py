@@ -8,7 +8,7 @@ from messaging.extensions import db
 from messaging.models import ConversationType, Message
 from messaging.services import accounts, messaging_service
 from messaging.services.api_tokens import ApiTokens
-from postgres_databases import scratch_postgres_app
+from tests.postgres_databases import scratch_postgres_app
 
 RETRIES = 4
 

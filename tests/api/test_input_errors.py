@@ -1,7 +1,7 @@
 """Bad input answers 400/422 (or 404/405/413 for routing and size) with the error envelope, never a 500 or HTML."""
 import pytest
 
-from api_support import error_of
+from tests.api.api_support import error_of
 
 
 @pytest.fixture

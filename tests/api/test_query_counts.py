@@ -1,9 +1,9 @@
 """Requests cost a constant number of queries however long the page is."""
 import pytest
 
-from conversations import start
 from messaging.extensions import db
 from messaging.models import ConversationType
+from tests.factories import start
 
 
 def measured(count_queries, call):

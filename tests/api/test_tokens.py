@@ -5,11 +5,11 @@ from datetime import datetime, timedelta
 import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
-from api_support import MARKETPLACE_PASSWORD as PASSWORD, error_of
-
 from messaging.extensions import db
 from messaging.models import Customer, User
 from messaging.services.api_tokens import TOKEN_SALT, ApiTokens
+from tests.api.api_support import error_of
+from tests.factories import PASSWORD
 
 TOKEN_URL = "/api/v1/auth/token"
 

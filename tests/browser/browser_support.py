@@ -1,13 +1,24 @@
 """What the browser tests do as people (sign in, attach a file) and set up behind the scenes (service calls)."""
+import os
 import re
 import uuid
+from pathlib import Path
 
 from playwright.sync_api import expect
 
 from messaging.demo_data import CUSTOMER_PASSWORD, STAFF_PASSWORD, solid_png
 from messaging.models import ConversationType
-from messaging.unit_of_work import committed
 from messaging.services import accounts, messaging_service
+from messaging.unit_of_work import committed
+
+CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+# Short, so "arrives within one polling interval" is quick to wait for.
+POLL_SECONDS = 1
 
 PNG = solid_png(48, 32, (67, 56, 202))
 
@@ -104,3 +115,32 @@ class Backstage:
 
         with self.app.app_context():
             return db.session.scalar(select(Conversation.id).where(Conversation.subject == subject))
+
+
+# axe-core from the npm registry (`npm pack axe-core@4.14.1`, MPL-2.0), run on every screenshotted page.
+AXE_SCRIPT = Path(__file__).resolve().parent / "vendor" / "axe-4.14.1.min.js"
+AXE_FAILING_IMPACTS = ("serious", "critical")
+
+
+def screenshot(page, name: str, full_page: bool = True, javascript: bool = True) -> None:
+    """Save the page as tests/screenshots/NAME.png, and check it with axe while it is on screen.
+
+    axe is JavaScript: in a context with JavaScript off it cannot run (the same markup is
+    checked in the JavaScript-on screenshots).
+    """
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
+    if not javascript:
+        return
+    problems = accessibility_problems(page)
+    assert not problems, f"Accessibility problems on {name}:\n" + "\n".join(problems)
+
+
+def accessibility_problems(page) -> list[str]:
+    page.evaluate(AXE_SCRIPT.read_text())
+    violations = page.evaluate(
+        """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations.map(v => ({
+            id: v.id, impact: v.impact, help: v.help, targets: v.nodes.slice(0, 3).map(n => n.target.join(" "))}))"""
+    )
+    return [f"{v['impact']}: {v['id']} ({v['help']}) at {', '.join(v['targets'])}"
+            for v in violations if v["impact"] in AXE_FAILING_IMPACTS]

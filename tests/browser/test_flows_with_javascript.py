@@ -4,7 +4,9 @@ import time
 
 from playwright.sync_api import expect
 
-from browser_support import (
+from messaging.models import ConversationType
+from tests.browser.browser_support import (
+    POLL_SECONDS,
     Backstage,
     badge_count,
     reply_with_attachment,
@@ -13,8 +15,6 @@ from browser_support import (
     unique,
     wait_until_htmx_settled,
 )
-from conftest import POLL_SECONDS
-from messaging.models import ConversationType
 
 # Long enough for one polling interval plus a request, short enough to fail fast.
 WITHIN_ONE_POLL = (POLL_SECONDS + 2) * 1000

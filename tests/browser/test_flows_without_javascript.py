@@ -3,8 +3,16 @@ import re
 
 from playwright.sync_api import expect
 
-from browser_support import Backstage, badge_count, png_file, reply_with_attachment, sign_in_customer, sign_in_staff, unique
 from messaging.models import ConversationType
+from tests.browser.browser_support import (
+    Backstage,
+    badge_count,
+    png_file,
+    reply_with_attachment,
+    sign_in_customer,
+    sign_in_staff,
+    unique,
+)
 
 
 def reply_by_form_post(page, text: str, filename: str) -> None:

@@ -2,9 +2,8 @@
 import pytest
 from playwright.sync_api import expect
 
-from browser_support import Backstage, sign_in_staff, unique
-from conftest import screenshot
 from messaging.models import ConversationType
+from tests.browser.browser_support import Backstage, screenshot, sign_in_staff, unique
 
 EXECUTABLE = {"name": "setup.exe", "mimeType": "application/octet-stream", "buffer": b"MZ" + b"\0" * 200}
 

@@ -2,8 +2,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from browser_support import Backstage, sign_in_customer, sign_in_staff
-from conftest import DESKTOP, PHONE, screenshot
+from tests.browser.browser_support import DESKTOP, PHONE, Backstage, screenshot, sign_in_customer, sign_in_staff
 
 VIEWPORTS = {"desktop": DESKTOP, "phone": PHONE}
 

@@ -3,23 +3,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from messaging.models import ConversationType
-from page_support import ROLE_PREFIX, sign_in_customer, sign_in_staff
-from conversations import start
-
-
-@pytest.fixture
-def threads(service, marketplace):
-    """Admin <-> staff A, staff A <-> customer A, admin <-> customer A; each unread by its recipient."""
-    m = marketplace
-    created = {
-        "admin_vendor": start(service, m.admin, ConversationType.ADMIN_VENDOR, m.staff_a, "Fees for A"),
-        "vendor_customer": start(service, m.staff_a, ConversationType.VENDOR_CUSTOMER, m.customer_a, "Your order"),
-        "admin_customer": start(service, m.admin, ConversationType.ADMIN_CUSTOMER, m.customer_a, "Verify account"),
-    }
-    # The vendor answers the admin, so the admin has something unread too.
-    service.send_message(m.staff_a, created["admin_vendor"].id, "Which fees exactly?")
-    return created
+from tests.web.page_support import ROLE_PREFIX, sign_in_customer, sign_in_staff
 
 
 @pytest.fixture

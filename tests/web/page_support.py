@@ -2,13 +2,14 @@
 import io
 import re
 
-PASSWORD = "correct-horse"
+from messaging.roles import ADMIN, CUSTOMER, VENDOR
+from tests.factories import PASSWORD
 
 # What htmx sends for a request that swaps part of a page, and for a boosted navigation.
 HTMX = {"HX-Request": "true"}
 BOOSTED = {"HX-Request": "true", "HX-Boosted": "true"}
 
-ROLE_PREFIX = {"admin": "/admin/messages", "vendor": "/vendor/messages", "customer": "/shop/account/messages"}
+ROLE_PREFIX = {"admin": ADMIN.pages.url_prefix, "vendor": VENDOR.pages.url_prefix, "customer": CUSTOMER.pages.url_prefix}
 
 
 def sign_in_staff(client, email: str, vendor_code: str | None = None):

@@ -2,12 +2,11 @@
 import re
 
 from messaging.extensions import db
-from messaging.services.platform_settings import ATTACHMENT_MAX_SIZE_MB, set_setting
 from messaging.models import ConversationType
-from page_support import BOOSTED, HTMX, file, is_full_page, text_of
-from conversations import start
-from sample_files import CSV, EXECUTABLE, PNG
-from uploads import upload
+from messaging.services.platform_settings import ATTACHMENT_MAX_SIZE_MB, set_setting
+from tests.factories import start, upload
+from tests.sample_files import CSV, EXECUTABLE, PNG
+from tests.web.page_support import BOOSTED, HTMX, file, is_full_page, text_of
 
 
 def unread_for(service, principal) -> int:

@@ -1,5 +1,5 @@
 """Headers every page carries, and error answers outside the pages."""
-from page_support import is_full_page, text_of
+from tests.web.page_support import is_full_page, text_of
 
 
 def test_pages_send_a_content_security_policy(admin_client):

@@ -1,7 +1,7 @@
 """The customer's account: dashboard with the Messages card, list and thread pages, no create, no close."""
 import re
 
-from page_support import HTMX, is_full_page, text_of
+from tests.web.page_support import HTMX, is_full_page, text_of
 
 
 def test_dashboard_has_the_messages_card_with_the_unread_count(customer_client, threads):

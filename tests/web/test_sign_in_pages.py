@@ -2,8 +2,8 @@
 import pytest
 
 from messaging.models import ConversationType
-from page_support import HTMX, PASSWORD, csrf_token_in, is_full_page, sign_in_customer, sign_in_staff, text_of
-from conversations import start
+from tests.factories import start
+from tests.web.page_support import HTMX, PASSWORD, csrf_token_in, is_full_page, sign_in_customer, sign_in_staff, text_of
 
 
 def test_root_sends_visitors_to_the_staff_sign_in(client, app):

@@ -4,9 +4,9 @@ import re
 import pytest
 
 from messaging.models import ConversationType
-from page_support import HTMX, file, is_full_page, text_of
-from conversations import start
-from sample_files import PNG
+from tests.factories import start
+from tests.sample_files import PNG
+from tests.web.page_support import HTMX, file, is_full_page, text_of
 
 
 def test_admin_layout_has_the_platform_administration_sidebar_and_badge(admin_client, threads):
