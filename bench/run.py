@@ -7,6 +7,7 @@ application context (a new session, as a request would have) after a warm-up:
     badge          get_unread_count
     inbox          list_conversations, first page of 20 (with its total)
     thread         get_conversation of a thread of >= 50 messages (cycling over up to 10)
+    open           open_thread of the same threads: what opening one on a page does (read + mark read)
     send           send_message, text only
     send+file      send_message with one small PNG attachment     (--attachments)
     and with --extra: inbox filtered to unread, to open, page 50, a search.
@@ -170,6 +171,7 @@ def operations(args, principals, threads, sends):
         ops[("inbox", role)] = lambda s, i, p=principal: s.list_conversations(p, ListFilters(per_page=20))
         if threads[role]:
             ops[("thread", role)] = lambda s, i, p=principal, t=threads[role]: s.get_conversation(p, t[i % len(t)])
+            ops[("open", role)] = lambda s, i, p=principal, t=threads[role]: s.open_thread(p, t[i % len(t)])
         if sends[role]:
             ops[("send", role)] = lambda s, i, p=principal, t=sends[role]: s.send_message(
                 p, t[i % len(t)], f"Benchmark reply {i}: thanks, we are looking into it.")
@@ -315,6 +317,8 @@ def measure_url(url, args):
                     cpu_started = time.thread_time()
                     started = time.perf_counter()
                     op(service, i)
+                    # The caller's unit of work: a request commits once what the call wrote.
+                    db.session.commit()
                     elapsed = time.perf_counter() - started
                     cpu = time.thread_time() - cpu_started + server_cpu() - server_started
                 if i >= args.warmup:

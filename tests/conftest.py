@@ -8,9 +8,12 @@ from sqlalchemy import event
 
 from messaging import create_app
 from messaging.extensions import db
+from messaging.identity import Principal
 from messaging.models import ConversationType
 from messaging.services import messaging_service
+from messaging.services.api_tokens import ApiTokens
 from messaging.services.platform_settings import ensure_default_settings
+from tests.api.api_support import ROLE_OF, ApiCaller
 from tests.factories import Marketplace, build_marketplace, start, upload
 from tests.sample_files import PNG
 
@@ -83,6 +86,23 @@ def threads(service, marketplace):
     }
     service.send_message(m.staff_a, created["admin_vendor"].id, "Which fees exactly?")
     return created
+
+
+@pytest.fixture
+def tokens(app) -> ApiTokens:
+    return ApiTokens(app.config["SECRET_KEY"], app.config["API_TOKEN_MAX_AGE_SECONDS"])
+
+
+@pytest.fixture
+def caller(client, tokens):
+    """``caller(principal)`` calls the principal's own surface; ``role=`` picks another one."""
+
+    def make(principal: Principal | None, role: str | None = None, authorization: str | None = None) -> ApiCaller:
+        if authorization is None and principal is not None:
+            authorization = f"Bearer {tokens.issue(principal).token}"
+        return ApiCaller(client, role or ROLE_OF[principal.type], authorization)
+
+    return make
 
 
 class CommittingService:

@@ -53,15 +53,19 @@ class MessageAttachmentService:
         self.root = Path(root)
 
     def get_max_file_size_bytes(self) -> int:
-        raw = platform_settings.get_setting(platform_settings.ATTACHMENT_MAX_SIZE_MB)
-        try:
-            megabytes = float(raw) if raw is not None else DEFAULT_MAX_SIZE_MB
-        except ValueError:
-            megabytes = DEFAULT_MAX_SIZE_MB
-        return int(megabytes * 1024 * 1024)
+        """The limit uploads are held to: read from the setting now."""
+        return _megabytes_setting(platform_settings.get_setting(platform_settings.ATTACHMENT_MAX_SIZE_MB))
+
+    def displayed_max_file_size_bytes(self) -> int:
+        """The limit as forms announce it (a copy of the setting at most a few seconds old)."""
+        return _megabytes_setting(
+            platform_settings.get_setting_for_display(platform_settings.ATTACHMENT_MAX_SIZE_MB)
+        )
 
     def validate_all(self, uploads: Iterable[Upload]) -> list[ValidatedFile]:
         uploads = [upload for upload in uploads if upload is not None and upload.filename]
+        if not uploads:
+            return []
         if len(uploads) > MAX_ATTACHMENTS_PER_MESSAGE:
             raise InvalidInput(
                 f"A message can carry at most {MAX_ATTACHMENTS_PER_MESSAGE} attachments.",
@@ -151,3 +155,11 @@ def _clean_filename(filename: str) -> str:
 def _format_megabytes(size_bytes: int) -> str:
     megabytes = size_bytes / (1024 * 1024)
     return f"{megabytes:g} MB"
+
+
+def _megabytes_setting(raw: str | None) -> int:
+    try:
+        megabytes = float(raw) if raw is not None else DEFAULT_MAX_SIZE_MB
+    except ValueError:
+        megabytes = DEFAULT_MAX_SIZE_MB
+    return int(megabytes * 1024 * 1024)

@@ -1,4 +1,12 @@
-"""Platform settings, read from the database every time so a change applies without a restart."""
+"""Platform settings, read from the database every time they are enforced, so a change applies without a restart.
+
+What is only shown (a form's "up to 10 MB" hint) may come from a copy up to
+``DISPLAY_MAX_AGE_SECONDS`` old, so that rendering a page costs no query for it; a change
+made through this process replaces its copy at once.
+"""
+import time
+
+from flask import current_app
 from sqlalchemy import select
 
 from messaging.extensions import db
@@ -11,8 +19,24 @@ DEFAULT_SETTINGS = {
 }
 
 
+DISPLAY_MAX_AGE_SECONDS = 30
+
+
 def get_setting(key: str) -> str | None:
     return db.session.scalar(select(PlatformSetting.value).where(PlatformSetting.key == key))
+
+
+def get_setting_for_display(key: str) -> str | None:
+    copies = _display_copies()
+    copy = copies.get(key)
+    if copy is None or time.monotonic() - copy[0] > DISPLAY_MAX_AGE_SECONDS:
+        copy = copies[key] = (time.monotonic(), get_setting(key))
+    return copy[1]
+
+
+def _display_copies() -> dict:
+    # Per app, so each app (and each test's app) starts with no copies.
+    return current_app.extensions.setdefault("messaging.displayed_settings", {})
 
 
 def set_setting(key: str, value: str) -> None:
@@ -23,6 +47,7 @@ def set_setting(key: str, value: str) -> None:
         db.session.add(setting)
     setting.value = str(value)
     db.session.flush()
+    _display_copies().pop(key, None)
 
 
 def ensure_default_settings() -> None:

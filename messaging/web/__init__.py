@@ -45,7 +45,7 @@ def _layout_context() -> dict:
         "unread_total": _unread_total,
         "switchable_vendors": lambda: sign_in.vendors_to_switch_to(principal, current_user),
         "shop_name": lambda: vendor_name(principal.vendor_id if principal else None),
-        "max_upload_text": lambda: humanize.file_size(attachment_service().get_max_file_size_bytes()),
+        "max_upload_text": lambda: humanize.file_size(attachment_service().displayed_max_file_size_bytes()),
     }
 
 

@@ -55,14 +55,12 @@ def inbox():
 
 
 def thread(conversation_id: int):
-    service = messaging_service()
     # Opening a thread is what marks it read; the polling refresh (thread_updates) never writes.
-    was_unread = service.mark_conversation_read(g.principal, conversation_id)
+    opened = messaging_service().open_thread(g.principal, conversation_id)
     if htmx.wants_fragment():
-        detail = service.get_conversation(g.principal, conversation_id)
-        response = _response(_render("messages/_thread.html", detail=detail, reply_form=FormState()))
-        return htmx.trigger(response, htmx.MESSAGES_READ) if was_unread else response
-    return _render_page(conversation_id=conversation_id)
+        response = _response(_render("messages/_thread.html", detail=opened.detail, reply_form=FormState()))
+        return htmx.trigger(response, htmx.MESSAGES_READ) if opened.unread_before else response
+    return _render_page(detail=opened.detail)
 
 
 def thread_updates(conversation_id: int):
@@ -227,14 +225,13 @@ def recipients():
 
 
 def _render_page(*, list_query: ListQuery | None = None, conversation_id: int | None = None,
-                 reply_form: FormState | None = None):
+                 detail=None, reply_form: FormState | None = None):
     """The full page: the list (beside the thread on admin and vendor pages) and the open thread."""
-    service = messaging_service()
     list_query = list_query or read_list_query(request.args, g.pages)
-    context = {"detail": None, "reply_form": reply_form or FormState(), "list_query": list_query}
-    if conversation_id is not None:
-        context["detail"] = service.get_conversation(g.principal, conversation_id)
-    if g.pages.split_panel or conversation_id is None:
+    if detail is None and conversation_id is not None:
+        detail = messaging_service().get_conversation(g.principal, conversation_id)
+    context = {"detail": detail, "reply_form": reply_form or FormState(), "list_query": list_query}
+    if g.pages.split_panel or detail is None:
         context.update(_list_context(list_query))
     return _render("messages/page.html", **context)
 

@@ -11,6 +11,8 @@ Where to look for a rule:
 
 The service adds and flushes; the caller's unit of work commits (:mod:`messaging.unit_of_work`).
 """
+from dataclasses import dataclass, replace
+
 from sqlalchemy.orm import Session
 
 from messaging.identity import Principal
@@ -19,13 +21,22 @@ from messaging.services.attachments import MessageAttachmentService, Upload
 from messaging.services.conversations.commands import ConversationCommands, NewConversation
 from messaging.services.conversations.queries import AttachmentDownload, ConversationQueries, ListFilters
 from messaging.services.conversations.recipients import RecipientDirectory
+from messaging.services.conversations.scope import load_scoped
 from messaging.services.read_models import ConversationDetail, ConversationPage, MessageItem, Recipient
 
-__all__ = ["AttachmentDownload", "ListFilters", "MessagingService", "NewConversation"]
+__all__ = ["AttachmentDownload", "ListFilters", "MessagingService", "NewConversation", "OpenedThread"]
+
+
+@dataclass(frozen=True)
+class OpenedThread:
+    detail: ConversationDetail
+    # Unread messages of the caller when they opened it (now read): the newest this many are new to them.
+    unread_before: int
 
 
 class MessagingService:
     def __init__(self, session: Session, attachments: MessageAttachmentService):
+        self.session = session
         self.attachments = attachments
         self.queries = ConversationQueries(session, attachments)
         self.commands = ConversationCommands(session, attachments)
@@ -38,6 +49,13 @@ class MessagingService:
     ) -> ConversationDetail:
         """The thread with its latest messages (or those before ``before_message_id``), access checked."""
         return self.queries.thread(principal, conversation_id, before_message_id=before_message_id)
+
+    def open_thread(self, principal: Principal, conversation_id: int) -> OpenedThread:
+        """What opening a thread does: mark it read (only if something was unread) and show it; one read of it."""
+        scoped = load_scoped(self.session, principal, conversation_id)
+        self.commands.mark_loaded_read(scoped)
+        detail = self.queries.thread_of(principal, replace(scoped, unread_count=0))
+        return OpenedThread(detail=detail, unread_before=scoped.unread_count)
 
     def list_conversations(self, principal: Principal, filters: ListFilters = ListFilters()) -> ConversationPage:
         return self.queries.page(principal, filters)

@@ -1,24 +1,28 @@
 """Read-model assembly: turn rows into the plain values both front ends render.
 
-Each function loads what a whole page needs in one query (participants of every listed
-conversation, attachments of every shown message), so queries stay constant as pages grow.
+Each function loads what a whole page needs in one statement (the participants of every
+listed conversation with their names; the shown messages with their attachments), so a
+page costs the same few queries however long it grows.
 """
 from collections import defaultdict
 from dataclasses import fields
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from messaging.models import (
-    Conversation,
     ConversationParticipant,
     ConversationStatus,
     ConversationType,
+    Customer,
     Message,
     MessageAttachment,
     ParticipantType,
-    Vendor,
+    User,
 )
+from messaging.models.enums import USER_PARTICIPANT_TYPES
+from messaging.services.conversations.scope import ScopedConversation
+from messaging.services.names import UNKNOWN_NAME, resolve_names
 from messaging.services.read_models import (
     AttachmentInfo,
     ConversationSummary,
@@ -29,62 +33,84 @@ from messaging.services.read_models import (
 
 ParticipantKey = tuple[ParticipantType, int]
 
+# Participants of conversations with their display names: users or customers, by participant type.
+_PARTICIPANTS_WITH_NAMES = (
+    select(
+        ConversationParticipant.conversation_id,
+        ConversationParticipant.participant_type,
+        ConversationParticipant.participant_id,
+        func.coalesce(User.full_name, Customer.full_name),
+    )
+    .outerjoin(User, and_(
+        ConversationParticipant.participant_type.in_(USER_PARTICIPANT_TYPES),
+        User.id == ConversationParticipant.participant_id,
+    ))
+    .outerjoin(Customer, and_(
+        ConversationParticipant.participant_type == ParticipantType.CUSTOMER,
+        Customer.id == ConversationParticipant.participant_id,
+    ))
+    .order_by(ConversationParticipant.id)
+)
 
-def participants_of(session: Session, conversation_ids: list[int]) -> dict[int, list[ParticipantKey]]:
-    participants: dict[int, list[ParticipantKey]] = defaultdict(list)
+
+def participants_of(session: Session, conversation_ids: list[int]) -> dict[int, list[ParticipantRef]]:
+    participants: dict[int, list[ParticipantRef]] = defaultdict(list)
     if not conversation_ids:
         return participants
     rows = session.execute(
-        select(
-            ConversationParticipant.conversation_id,
-            ConversationParticipant.participant_type,
-            ConversationParticipant.participant_id,
-        )
-        .where(ConversationParticipant.conversation_id.in_(conversation_ids))
-        .order_by(ConversationParticipant.id)
+        _PARTICIPANTS_WITH_NAMES.where(ConversationParticipant.conversation_id.in_(conversation_ids))
     ).all()
-    for conversation_id, participant_type, participant_id in rows:
-        participants[conversation_id].append((participant_type, participant_id))
+    for conversation_id, participant_type, participant_id, name in rows:
+        participants[conversation_id].append(ParticipantRef(participant_type, participant_id, name or UNKNOWN_NAME))
     return participants
 
 
-def attachments_of(session: Session, message_ids: list[int]) -> dict[int, list[MessageAttachment]]:
-    by_message: dict[int, list[MessageAttachment]] = defaultdict(list)
-    if not message_ids:
-        return by_message
-    for attachment in session.scalars(
-        select(MessageAttachment).where(MessageAttachment.message_id.in_(message_ids)).order_by(MessageAttachment.id)
-    ):
-        by_message[attachment.message_id].append(attachment)
-    return by_message
+def messages_with_attachments(
+    session: Session, conversation_id: int, *, before_message_id: int | None, limit: int
+) -> tuple[list[Message], dict[int, list[MessageAttachment]]]:
+    """The newest ``limit`` messages (before one, if given), newest first, with their attachments: one statement."""
+    window = select(Message.id).where(Message.conversation_id == conversation_id)
+    if before_message_id is not None:
+        window = window.where(Message.id < before_message_id)
+    window = window.order_by(Message.id.desc()).limit(limit)
+    rows = session.execute(
+        select(Message, MessageAttachment)
+        .outerjoin(MessageAttachment, MessageAttachment.message_id == Message.id)
+        .where(Message.id.in_(window.scalar_subquery()))
+        .order_by(Message.id.desc(), MessageAttachment.id)
+    ).all()
+    messages: list[Message] = []
+    attachments: dict[int, list[MessageAttachment]] = defaultdict(list)
+    for message, attachment in rows:
+        if not messages or messages[-1].id != message.id:
+            messages.append(message)
+        if attachment is not None:
+            attachments[message.id].append(attachment)
+    return messages, attachments
 
 
-def vendor_refs(session: Session, vendor_ids: set[int]) -> dict[int, VendorRef]:
-    vendor_ids = vendor_ids - {None}
-    if not vendor_ids:
-        return {}
-    rows = session.execute(select(Vendor.id, Vendor.name).where(Vendor.id.in_(vendor_ids))).all()
-    return {vendor_id: VendorRef(vendor_id, name) for vendor_id, name in rows}
+def sender_names(session: Session, messages: list[Message], participants: list[ParticipantRef]) -> dict:
+    """Senders are participants (whoever writes joins); anyone else, say a removed row, is looked up."""
+    names = {(ref.type, ref.id): ref.name for ref in participants}
+    missing = {(m.sender_type, m.sender_id) for m in messages} - names.keys()
+    if missing:
+        names.update(resolve_names(session, missing))
+    return names
 
 
-def summary_of(
-    conversation: Conversation,
-    unread_count: int,
-    participant_keys: list[ParticipantKey],
-    names: dict[ParticipantKey, str],
-    vendors: dict[int, VendorRef],
-) -> ConversationSummary:
+def summary_of(scoped: ScopedConversation, participants: list[ParticipantRef]) -> ConversationSummary:
+    conversation = scoped.conversation
     return ConversationSummary(
         id=conversation.id,
         conversation_type=ConversationType(conversation.conversation_type),
         subject=conversation.subject,
         status=ConversationStatus(conversation.status),
-        vendor=vendors.get(conversation.vendor_id) if conversation.vendor_id else None,
-        participants=[ParticipantRef(kind, key, names[(kind, key)]) for kind, key in participant_keys],
+        vendor=VendorRef(conversation.vendor_id, scoped.vendor_name) if conversation.vendor_id else None,
+        participants=participants,
         last_message_preview=conversation.last_message_preview,
         last_message_at=conversation.last_message_at,
         message_count=conversation.message_count,
-        unread_count=int(unread_count),
+        unread_count=scoped.unread_count,
         created_at=conversation.created_at,
     )
 

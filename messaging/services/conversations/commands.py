@@ -32,7 +32,7 @@ from messaging.roles import RolePolicy, policy_for
 from messaging.services.attachments import MessageAttachmentService, Upload, ValidatedFile
 from messaging.services.conversations import assembly
 from messaging.services.conversations.recipients import RecipientDirectory
-from messaging.services.conversations.scope import load_scoped
+from messaging.services.conversations.scope import ScopedConversation, load_scoped
 from messaging.services.conversations.validation import (
     checked_content,
     checked_subject,
@@ -94,7 +94,8 @@ class ConversationCommands:
         now = utcnow()
         self._record_activity(conversation_id, now, preview_of(content, files))
         self.session.expire(scoped.conversation)
-        self.join_as_participant(conversation_id, principal, now=now)
+        if not scoped.is_participant:
+            self.join_as_participant(conversation_id, principal, now=now)
         message = self._write_message(conversation_id, principal, content, now)
         attachments = self._attach_files(message, files, now)
         self._count_unread_for_others(conversation_id, principal)
@@ -111,7 +112,8 @@ class ConversationCommands:
         changed = self._set_status(conversation_id, new_status, now)
         self.session.expire(scoped.conversation)
         if changed:
-            self.join_as_participant(conversation_id, principal, now=now)
+            if not scoped.is_participant:
+                self.join_as_participant(conversation_id, principal, now=now)
             self.post_system_note(conversation_id, principal, f"{STATUS_NOTES[new_status]} {principal.name}", now)
         return changed
 
@@ -121,7 +123,9 @@ class ConversationCommands:
 
     def mark_read(self, principal: Principal, conversation_id: int) -> bool:
         """Zero the caller's unread count; True when there was something unread (else nothing is written)."""
-        scoped = load_scoped(self.session, principal, conversation_id)
+        return self.mark_loaded_read(load_scoped(self.session, principal, conversation_id))
+
+    def mark_loaded_read(self, scoped: ScopedConversation) -> bool:
         if not scoped.is_participant or scoped.unread_count == 0:
             return False
         self.session.execute(

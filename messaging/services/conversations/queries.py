@@ -28,7 +28,6 @@ from messaging.services.conversations import assembly
 from messaging.services.conversations.scope import OWN_ROW, ScopedConversation, as_scoped, load_scoped, scoped_select
 from messaging.services.conversations.validation import THREAD_PAGE_SIZE, checked_paging, checked_search
 from messaging.services.errors import NotFound
-from messaging.services.names import resolve_names
 from messaging.services.read_models import AttachmentInfo, ConversationDetail, ConversationPage
 
 # Another participant row of the same conversation, for the search by participant name.
@@ -66,21 +65,14 @@ class ConversationQueries:
         self, principal: Principal, scoped: ScopedConversation, *, before_message_id: int | None = None
     ) -> ConversationDetail:
         """The thread of an already loaded conversation: its latest messages, or those before one."""
-        conversation = scoped.conversation
-        messages_query = select(Message).where(Message.conversation_id == conversation.id)
-        if before_message_id is not None:
-            messages_query = messages_query.where(Message.id < before_message_id)
-        newest_first = self.session.scalars(
-            messages_query.order_by(Message.id.desc()).limit(THREAD_PAGE_SIZE + 1)
-        ).all()
-        messages = list(reversed(newest_first[:THREAD_PAGE_SIZE]))
-        attachments = assembly.attachments_of(self.session, [message.id for message in messages])
-        participants = assembly.participants_of(self.session, [conversation.id])[conversation.id]
-        names = resolve_names(self.session, participants + [(m.sender_type, m.sender_id) for m in messages])
-        summary = assembly.summary_of(
-            conversation, scoped.unread_count, participants, names,
-            assembly.vendor_refs(self.session, {conversation.vendor_id}),
+        conversation_id = scoped.conversation.id
+        newest_first, attachments = assembly.messages_with_attachments(
+            self.session, conversation_id, before_message_id=before_message_id, limit=THREAD_PAGE_SIZE + 1
         )
+        messages = list(reversed(newest_first[:THREAD_PAGE_SIZE]))
+        participants = assembly.participants_of(self.session, [conversation_id])[conversation_id]
+        names = assembly.sender_names(self.session, messages, participants)
+        summary = assembly.summary_of(scoped, participants)
         return ConversationDetail(
             **assembly.summary_fields(summary),
             messages=[
@@ -103,14 +95,8 @@ class ConversationQueries:
             .offset((filters.page - 1) * filters.per_page)
         ).all()
         scoped = [as_scoped(row) for row in rows]
-        conversations = [item.conversation for item in scoped]
-        participants = assembly.participants_of(self.session, [c.id for c in conversations])
-        names = resolve_names(self.session, [key for keys in participants.values() for key in keys])
-        vendors = assembly.vendor_refs(self.session, {c.vendor_id for c in conversations})
-        items = [
-            assembly.summary_of(item.conversation, item.unread_count, participants[item.conversation.id], names, vendors)
-            for item in scoped
-        ]
+        participants = assembly.participants_of(self.session, [item.conversation.id for item in scoped])
+        items = [assembly.summary_of(item, participants[item.conversation.id]) for item in scoped]
         return ConversationPage(
             items=items, total=self._total(principal, filters, conditions), page=filters.page,
             per_page=filters.per_page,

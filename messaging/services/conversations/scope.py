@@ -9,7 +9,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, aliased
 
 from messaging.identity import Principal
-from messaging.models import Conversation, ConversationParticipant
+from messaging.models import Conversation, ConversationParticipant, Vendor
 from messaging.policy import own_row_join, scope_clause
 from messaging.roles import policy_for
 from messaging.services.errors import NotFound
@@ -23,6 +23,7 @@ class ScopedConversation:
     """A conversation the principal may see, with what their own participant row says of it."""
 
     conversation: Conversation
+    vendor_name: str | None
     unread_count: int
     email_notifications: bool
     # None while the principal has not taken part (a team member who only read it).
@@ -35,19 +36,20 @@ class ScopedConversation:
 
 def scoped_select(principal: Principal) -> Select:
     """SELECT of the conversations ``principal`` may see, each with their own row's columns."""
-    query = select(Conversation, OWN_ROW.unread_count, OWN_ROW.email_notifications, OWN_ROW.id)
+    query = select(Conversation, Vendor.name, OWN_ROW.unread_count, OWN_ROW.email_notifications, OWN_ROW.id)
     if policy_for(principal).participants_only:
         # Only conversations they are in: an inner join lets the planner start from their own rows.
         query = query.join(OWN_ROW, own_row_join(principal, OWN_ROW))
     else:
         query = query.outerjoin(OWN_ROW, own_row_join(principal, OWN_ROW))
-    return query.where(scope_clause(principal, OWN_ROW))
+    return query.outerjoin(Vendor, Vendor.id == Conversation.vendor_id).where(scope_clause(principal, OWN_ROW))
 
 
 def as_scoped(row) -> ScopedConversation:
-    conversation, unread_count, email_notifications, own_row_id = row
+    conversation, vendor_name, unread_count, email_notifications, own_row_id = row
     return ScopedConversation(
         conversation=conversation,
+        vendor_name=vendor_name,
         unread_count=unread_count or 0,
         # Someone who has not taken part yet gets emails once they do: the column's default.
         email_notifications=True if own_row_id is None else bool(email_notifications),

@@ -1,0 +1,81 @@
+"""The hot paths' SQL budget per request, signing in included (issue 11).
+
+Counted from an empty session, as a real request starts. Writes are counted apart: a thread
+opened with nothing unread must write nothing at all.
+"""
+import re
+
+import pytest
+
+from messaging.extensions import db
+from messaging.models import ConversationType
+from tests.factories import start
+from tests.web.page_support import HTMX, sign_in_customer, sign_in_staff
+
+WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE)", re.IGNORECASE)
+
+
+def measured(count_queries, call, status=200):
+    db.session.remove()
+    with count_queries() as counter:
+        response = call()
+    assert response.status_code == status, response.get_data(as_text=True)[:300]
+    return counter
+
+
+def writes(counter) -> list[str]:
+    return [statement for statement in counter.statements if WRITE.match(statement)]
+
+
+@pytest.fixture
+def vendor_page(app, marketplace):
+    client = app.test_client()
+    sign_in_staff(client, "staff@a.example")
+    return client
+
+
+@pytest.fixture
+def customer_page(app, marketplace):
+    client = app.test_client()
+    sign_in_customer(client, "cust@example", "shop-a")
+    return client
+
+
+def test_badge_fragment_costs_two_statements(vendor_page, threads, count_queries):
+    counter = measured(count_queries, lambda: vendor_page.get("/vendor/messages/unread-badge", headers=HTMX))
+    assert counter.count <= 2, counter.statements
+
+
+def test_api_unread_count_costs_two_statements(caller, marketplace, threads, count_queries):
+    api = caller(marketplace.staff_a)
+    counter = measured(count_queries, lambda: api.get("/unread-count"))
+    assert counter.count <= 2, counter.statements
+
+
+def test_thread_fragment_with_nothing_unread_writes_nothing(vendor_page, threads, count_queries):
+    url = f"/vendor/messages/{threads['vendor_customer'].id}"
+    vendor_page.get(url, headers=HTMX)  # the staff member wrote it: nothing unread for them
+    counter = measured(count_queries, lambda: vendor_page.get(url, headers=HTMX))
+    assert writes(counter) == []
+    assert counter.count <= 4, counter.statements
+
+
+def test_opening_an_unread_thread_marks_it_read_with_one_write(customer_page, threads, count_queries):
+    url = f"/shop/account/messages/{threads['vendor_customer'].id}"
+    counter = measured(count_queries, lambda: customer_page.get(url, headers=HTMX))
+    assert len(writes(counter)) == 1, counter.statements
+    assert counter.count <= 5, counter.statements
+
+
+def test_api_send_costs_five_statements(caller, marketplace, threads, count_queries):
+    api = caller(marketplace.customer_a)
+    url = f"/{threads['vendor_customer'].id}/messages"
+    counter = measured(count_queries, lambda: api.post(url, json={"content": "thanks"}), status=201)
+    assert counter.count <= 5, counter.statements
+
+
+def test_inbox_first_page_costs_five_statements(vendor_page, service, marketplace, threads, count_queries):
+    for number in range(25):
+        start(service, marketplace.staff_a, ConversationType.VENDOR_CUSTOMER, marketplace.customer_a2, f"Order {number}")
+    counter = measured(count_queries, lambda: vendor_page.get("/vendor/messages", headers=HTMX))
+    assert counter.count <= 5, counter.statements
