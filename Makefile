@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi.py
 
-.PHONY: run test lint bench bench-data clean
+.PHONY: run test lint bench bench-data bench-http clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ bench-data: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/run.py --both --attachments --cpu
+
+# The hot paths over HTTP beside ../shared/bench/floor.sh (needs wrk: apt-get install wrk).
+bench-http: $(VENV)/.installed
+	$(BIN)/python bench/http.py
+	$(BIN)/python bench/http.py --url $(BENCH_PG_URL)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

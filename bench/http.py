@@ -1,0 +1,276 @@
+"""The hot paths over HTTP, beside the framework floor measured in the same run (issue 11).
+
+    .venv/bin/python bench/http.py                       # SQLite bench data, sync and gthread workers
+    .venv/bin/python bench/http.py --url postgresql+psycopg://postgres@127.0.0.1:5432/messaging_bench
+    make bench-http                                      # both databases
+
+It serves a scratch copy of the benchmark database (bench/generate.py) with gunicorn
+(2 workers, the same worker classes and wrk settings as ../shared/bench/floor.sh), signs in
+as the most active staff user of the busiest shop (a session cookie for the pages, a bearer
+token for the API), loads each request with wrk on 127.0.0.1 and reports requests per
+second, the ratio to the floor's one-SELECT app, and the SQL statements each request runs.
+Sends write to the scratch copy only; it is removed afterwards.
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+SQLITE_DATA = ROOT / "bench" / "data" / "bench.sqlite3"
+FLOOR = ROOT.parent / "shared" / "bench" / "floor.sh"
+STAFF_PASSWORD = "bench-password"
+HOST = "127.0.0.1"
+TARGETS = {"badge fragment": 0.50, "API unread count": 0.50, "inbox fragment": 0.25,
+           "thread fragment (10 messages)": 0.20, "send (API)": 0.15}
+
+SEND_SCRIPT = """
+wrk.method = "POST"
+wrk.body = '{"content": "Benchmark reply: thanks, we are looking into it."}'
+wrk.headers["Content-Type"] = "application/json"
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def scratch_database(url: str | None, workdir: Path) -> tuple[str, callable]:
+    """A copy of the benchmark database that sends may write to, and how to remove it."""
+    if url is None:
+        if not SQLITE_DATA.exists():
+            sys.exit("No SQLite bench data: run .venv/bin/python bench/generate.py --analyze first")
+        copy = workdir / "http-bench.sqlite3"
+        shutil.copyfile(SQLITE_DATA, copy)
+        return f"sqlite:///{copy}", lambda: None
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    source = make_url(url)
+    scratch = f"{source.database}_http"
+    admin = dict(host=source.host, port=source.port or 5432, user=source.username, dbname="postgres", autocommit=True)
+    with psycopg.connect(**admin) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{scratch}" TEMPLATE "{source.database}"')
+
+    def drop():
+        with psycopg.connect(**admin) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
+
+    return source.set(database=scratch).render_as_string(hide_password=False), drop
+
+
+def subjects(database_url: str) -> dict:
+    """Who signs in and what they open: chosen by SQL, the same every run."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
+        q = lambda sql, **kw: connection.execute(text(sql), kw).all()  # noqa: E731
+        vendor_id, vendor_code = q(
+            "SELECT c.vendor_id, v.code FROM conversations c JOIN vendors v ON v.id = c.vendor_id "
+            "GROUP BY c.vendor_id, v.code ORDER BY count(*) DESC, c.vendor_id LIMIT 1")[0]
+        staff_id, email = q(
+            "SELECT p.participant_id, u.email FROM conversation_participants p "
+            "JOIN conversations c ON c.id = p.conversation_id JOIN users u ON u.id = p.participant_id "
+            "WHERE p.participant_type = 'vendor' AND c.vendor_id = :v "
+            "GROUP BY p.participant_id, u.email ORDER BY count(*) DESC, p.participant_id LIMIT 1", v=vendor_id)[0]
+        thread_id = q(
+            "SELECT c.id FROM conversations c JOIN conversation_participants p ON p.conversation_id = c.id "
+            "AND p.participant_type = 'vendor' AND p.participant_id = :s "
+            "WHERE c.vendor_id = :v AND c.message_count = 10 ORDER BY c.id LIMIT 1", s=staff_id, v=vendor_id)[0][0]
+        send_to = q("SELECT id FROM conversations WHERE vendor_id = :v AND conversation_type = 'vendor_customer' "
+                    "AND status = 'open' ORDER BY id LIMIT 1", v=vendor_id)[0][0]
+        # Nothing unread in the measured thread, so opening it is a pure read, as on a second look.
+        connection.execute(text("UPDATE conversation_participants SET unread_count = 0 WHERE conversation_id = :c "
+                                "AND participant_type = 'vendor' AND participant_id = :s"), {"c": thread_id, "s": staff_id})
+    engine.dispose()
+    return {"email": email, "vendor_code": vendor_code, "thread_id": thread_id, "send_to": send_to}
+
+
+SECRET_KEY = "http-bench-" + os.urandom(8).hex()
+
+
+def start_server(database_url: str, worker_class: str, port: int, threads: int, log) -> subprocess.Popen:
+    environment = dict(
+        os.environ, MESSAGING_CONFIG="production", SECRET_KEY=SECRET_KEY, DATABASE_URL=database_url,
+        # The benchmark sends as fast as it can from one account: lift the per-account send limit.
+        SEND_LIMIT_PER_ACCOUNT="1000000 per minute", SIGN_IN_LIMIT_PER_ADDRESS="1000 per minute",
+    )
+    command = [str(ROOT / ".venv" / "bin" / "gunicorn"), "-b", f"{HOST}:{port}", "-w", "2", "-k", worker_class,
+               "--log-level", "warning", "wsgi:app"]
+    if worker_class == "gthread":
+        command[5:5] = ["--threads", str(threads)]
+    server = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=log, start_new_session=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://{HOST}:{port}/login", timeout=1)
+            return server
+        except OSError:
+            time.sleep(0.2)
+    stop_server(server)
+    raise RuntimeError("gunicorn did not come up; see the log")
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    os.killpg(server.pid, signal.SIGTERM)
+    server.wait(timeout=30)
+
+
+def sign_in(port: int, who: dict) -> tuple[str, str]:
+    """The session cookie of the pages and a bearer token of the API, for the same staff user."""
+    import http.client
+
+    def post_form(path: str, body: str, cookie: str = "") -> tuple[int, str, str]:
+        # By hand: the production session cookie is Secure, which cookie jars keep off plain http.
+        connection = http.client.HTTPConnection(HOST, port, timeout=10)
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        if cookie:
+            headers["Cookie"] = cookie
+        connection.request("POST", path, body=body, headers=headers)
+        response = connection.getresponse()
+        set_cookie = response.getheader("Set-Cookie") or ""
+        return response.status, response.read().decode(), set_cookie.split(";", 1)[0] or cookie
+
+    status, page, cookie = post_form("/login", f"email={who['email']}&password={STAFF_PASSWORD}")
+    if "Which shop" in page:
+        status, page, cookie = post_form("/login/vendor", f"vendor_code={who['vendor_code']}", cookie)
+    if status != 302:
+        raise RuntimeError(f"signing in answered {status}")
+    request = urllib.request.Request(
+        f"http://{HOST}:{port}/api/v1/auth/token", method="POST", headers={"Content-Type": "application/json"},
+        data=json.dumps({"email": who["email"], "password": STAFF_PASSWORD, "vendor_code": who["vendor_code"]}).encode())
+    token = json.loads(urllib.request.urlopen(request, timeout=10).read())["token"]
+    return cookie, token
+
+
+def cases(who: dict, cookie: str, token: str) -> list[tuple[str, str, dict, str | None]]:
+    page = {"Cookie": cookie, "HX-Request": "true"}
+    api = {"Authorization": f"Bearer {token}"}
+    return [
+        ("badge fragment", "/vendor/messages/unread-badge", page, None),
+        ("API unread count", "/api/v1/vendor/messages/unread-count", api, None),
+        ("inbox fragment", "/vendor/messages", page, None),
+        ("thread fragment (10 messages)", f"/vendor/messages/{who['thread_id']}", page, None),
+        ("send (API)", f"/api/v1/vendor/messages/{who['send_to']}/messages", api, SEND_SCRIPT),
+    ]
+
+
+def run_wrk(port: int, path: str, headers: dict, script: str | None, args, workdir: Path) -> dict:
+    command = ["wrk", f"-t{args.wrk_threads}", f"-c{args.connections}", f"-d{args.duration}", "--latency"]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    if script:
+        script_path = workdir / "script.lua"
+        script_path.write_text(script)
+        command += ["-s", str(script_path)]
+    url = f"http://{HOST}:{port}{path}"
+    subprocess.run(command[:1] + ["-t1", "-c2", "-d2s"] + command[5:] + [url], capture_output=True)  # warm-up
+    output = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    p50 = re.search(r"\s50%\s+(\S+)", output).group(1)
+    return {"rps": rps, "p50": p50, "non_2xx": int(non_2xx.group(1)) if non_2xx else 0}
+
+
+def statements_per_request(database_url: str, who: dict, cookie: str, token: str) -> dict[str, int]:
+    """The same requests once in-process, counting the SQL each one sends."""
+    from sqlalchemy import event
+
+    from messaging import create_app
+    from messaging.extensions import db
+
+    app = create_app("testing", overrides={"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": SECRET_KEY})
+    counts = {}
+    with app.app_context():
+        client = app.test_client()
+        statements: list[str] = []
+
+        def count(_connection, _cursor, statement, *_):
+            statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        for name, path, headers, script in cases(who, cookie, token):
+            statements.clear()
+            if script:
+                client.post(path, headers=headers, json={"content": "count me"})
+            else:
+                client.get(path, headers=headers)
+            counts[name] = len(statements)
+        event.remove(db.engine, "before_cursor_execute", count)
+    return counts
+
+
+def floor(args) -> dict[str, float]:
+    output = Path(tempfile.mkdtemp()) / "floor.json"
+    environment = dict(os.environ, VENV=str(ROOT / ".venv"), DUR=args.duration, CONNS=str(args.connections),
+                       WRK_THREADS=str(args.wrk_threads), GTHREADS=str(args.threads), OUT_JSON=str(output))
+    subprocess.run(["bash", str(FLOOR)], env=environment, check=True, capture_output=True)
+    results = json.loads(output.read_text())["results"]
+    return {("sync" if "sync" in r["case"] else "gthread"): r["req_per_s"] for r in results if r["case"].startswith("sql")}
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--url", help="PostgreSQL bench database URL (default: the SQLite bench file)")
+    parser.add_argument("--duration", default="20s")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--wrk-threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4, help="gthread threads per worker (floor.sh's GTHREADS)")
+    parser.add_argument("--workers", default="sync,gthread")
+    args = parser.parse_args(argv)
+
+    workdir = Path(tempfile.mkdtemp(prefix="http-bench-"))
+    database_url, drop = scratch_database(args.url, workdir)
+    log = open(workdir / "gunicorn.log", "w")
+    try:
+        who = subjects(database_url)
+        floors = floor(args)
+        rows = []
+        statements = None
+        for worker_class in args.workers.split(","):
+            port = free_port()
+            server = start_server(database_url, worker_class, port, args.threads, log)
+            try:
+                cookie, token = sign_in(port, who)
+                if statements is None:
+                    statements = statements_per_request(database_url, who, cookie, token)
+                for name, path, headers, script in cases(who, cookie, token):
+                    result = run_wrk(port, path, headers, script, args, workdir)
+                    rows.append((worker_class, name, result))
+            finally:
+                stop_server(server)
+        load = os.getloadavg()[0]
+        database = "PostgreSQL" if args.url else "SQLite"
+        print(f"\n{database}, gunicorn -w 2, wrk -t{args.wrk_threads} -c{args.connections} -d{args.duration}, "
+              f"load average {load:.2f}")
+        print(f"floor (one SELECT): sync {floors.get('sync', 0):,.0f} req/s, gthread {floors.get('gthread', 0):,.0f} req/s\n")
+        print("| request | worker | req/s | p50 | ÷ floor | target | SQL | non-2xx |")
+        print("|---|---|---|---|---|---|---|---|")
+        for worker_class, name, result in rows:
+            ratio = result["rps"] / floors[worker_class] if floors.get(worker_class) else 0
+            target = TARGETS.get(name)
+            mark = "" if target is None or ratio >= target else " ✗"
+            print(f"| {name} | {worker_class} | {result['rps']:,.0f} | {result['p50']} | {ratio:.2f}{mark} | "
+                  f"≥ {target:.2f} | {statements[name]} | {result['non_2xx']} |")
+    finally:
+        log.close()
+        drop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
