@@ -37,8 +37,8 @@ bench: $(VENV)/.installed
 
 # The hot paths over HTTP beside ../shared/bench/floor.sh (needs wrk: apt-get install wrk).
 bench-http: $(VENV)/.installed
-	$(BIN)/python bench/http.py
-	$(BIN)/python bench/http.py --url $(BENCH_PG_URL)
+	$(BIN)/python bench/http_load.py
+	$(BIN)/python bench/http_load.py --url $(BENCH_PG_URL)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

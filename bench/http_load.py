@@ -1,7 +1,7 @@
 """The hot paths over HTTP, beside the framework floor measured in the same run (issue 11).
 
-    .venv/bin/python bench/http.py                       # SQLite bench data, sync and gthread workers
-    .venv/bin/python bench/http.py --url postgresql+psycopg://postgres@127.0.0.1:5432/messaging_bench
+    .venv/bin/python bench/http_load.py                       # SQLite bench data, sync and gthread workers
+    .venv/bin/python bench/http_load.py --url postgresql+psycopg://postgres@127.0.0.1:5432/messaging_bench
     make bench-http                                      # both databases
 
 It serves a scratch copy of the benchmark database (bench/generate.py) with gunicorn
@@ -134,20 +134,26 @@ def sign_in(port: int, who: dict) -> tuple[str, str]:
     """The session cookie of the pages and a bearer token of the API, for the same staff user."""
     import http.client
 
-    def post_form(path: str, body: str, cookie: str = "") -> tuple[int, str, str]:
+    def send(method: str, path: str, body: str = "", cookie: str = "") -> tuple[int, str, str]:
         # By hand: the production session cookie is Secure, which cookie jars keep off plain http.
         connection = http.client.HTTPConnection(HOST, port, timeout=10)
         headers = {"Content-Type": "application/x-www-form-urlencoded"}
         if cookie:
             headers["Cookie"] = cookie
-        connection.request("POST", path, body=body, headers=headers)
+        connection.request(method, path, body=body or None, headers=headers)
         response = connection.getresponse()
         set_cookie = response.getheader("Set-Cookie") or ""
         return response.status, response.read().decode(), set_cookie.split(";", 1)[0] or cookie
 
-    status, page, cookie = post_form("/login", f"email={who['email']}&password={STAFF_PASSWORD}")
+    def csrf_token(page: str) -> str:
+        return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+
+    _, form, cookie = send("GET", "/login")
+    status, page, cookie = send(
+        "POST", "/login", f"email={who['email']}&password={STAFF_PASSWORD}&csrf_token={csrf_token(form)}", cookie)
     if "Which shop" in page:
-        status, page, cookie = post_form("/login/vendor", f"vendor_code={who['vendor_code']}", cookie)
+        status, page, cookie = send(
+            "POST", "/login/vendor", f"vendor_code={who['vendor_code']}&csrf_token={csrf_token(page)}", cookie)
     if status != 302:
         raise RuntimeError(f"signing in answered {status}")
     request = urllib.request.Request(
@@ -178,6 +184,12 @@ def run_wrk(port: int, path: str, headers: dict, script: str | None, args, workd
         script_path.write_text(script)
         command += ["-s", str(script_path)]
     url = f"http://{HOST}:{port}{path}"
+    check = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}"]
+                           + [part for name, value in headers.items() for part in ("-H", f"{name}: {value}")]
+                           + (["-X", "POST", "-H", "Content-Type: application/json", "-d", '{"content": "check"}']
+                              if script else []) + [url], capture_output=True, text=True).stdout
+    if check not in ("200", "201"):
+        raise RuntimeError(f"{path} answered {check} before the load: the benchmark would measure a refusal")
     subprocess.run(command[:1] + ["-t1", "-c2", "-d2s"] + command[5:] + [url], capture_output=True)  # warm-up
     output = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
