@@ -57,16 +57,22 @@ def api_tokens() -> ApiTokens:
 
 def authenticate_request(role: str) -> Principal:
     """The principal for this request on the ``role`` surface, or an error saying why not."""
+    principal = authenticate_any_surface()
+    if principal.type != ROLE_SURFACES[role]:
+        raise WrongSurface(ROLE_SURFACES[role].value)
+    g.api_principal = principal
+    g.api_role = role
+    return principal
+
+
+def authenticate_any_surface() -> Principal:
+    """Whoever calls, by bearer token or by the browser session (whose unsafe calls need the CSRF token)."""
     principal = _bearer_principal()
     if principal is None:
         principal = session_principal()
         if principal is None:
             raise Unauthenticated()
         _require_csrf()
-    if principal.type != ROLE_SURFACES[role]:
-        raise WrongSurface(ROLE_SURFACES[role].value)
-    g.api_principal = principal
-    g.api_role = role
     return principal
 
 
