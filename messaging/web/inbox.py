@@ -219,7 +219,8 @@ def recipients():
     """The picker's options for a search, as the compose form's radio buttons."""
     recipient_type = read_recipient_type(request.args.get("recipient_type"), g.pages)
     if not htmx.wants_fragment():
-        return redirect(g.pages.url("compose", recipient_type=recipient_type.value,
+        # A role that writes to nobody has no recipient type: compose refuses it (the service says no).
+        return redirect(g.pages.url("compose", recipient_type=recipient_type.value if recipient_type else None,
                                     recipient_q=request.args.get("recipient_q", "")))
     options = messaging_service().list_recipients(g.principal, recipient_type, request.args.get("recipient_q", ""))
     return _render("messages/_recipient_options.html", options=options, form=FormState())
