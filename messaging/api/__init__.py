@@ -8,6 +8,7 @@ from flask_smorest import Api
 
 from messaging.api import conversations, tokens
 from messaging.api.errors import install_routing_errors
+from messaging.api.links import add_links
 from messaging.api.maintenance import idempotency_group
 from messaging.api.path_ids import CONVERTER_NAME, ApiIdConverter, api_id_param_schema
 from messaging.api.roles import API_PREFIX, ROLE_SURFACES, blueprint_name, messages_prefix
@@ -72,5 +73,6 @@ def init_app(app: Flask) -> None:
             url_prefix=messages_prefix(role),
             url_defaults={"role": role},
         )
+    add_links(api)
     install_routing_errors(app)
     app.cli.add_command(idempotency_group)
