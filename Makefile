@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi.py
+# wsgi.py starts production unless told otherwise; `make run` is the development server.
+export MESSAGING_CONFIG ?= development
 
 .PHONY: run test lint bench bench-data bench-http clean
 

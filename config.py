@@ -8,11 +8,14 @@ import os
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
+DEVELOPMENT_SECRET_KEY = "dev-only-secret-key-change-me"
+# A signing key shorter than this can be guessed offline from one signed cookie.
+SECRET_KEY_MIN_LENGTH = 16
 INSTANCE_DIR = BASE_DIR / "instance"
 
 
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-secret-key-change-me")
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'messaging.sqlite3'}"
     )
@@ -33,6 +36,9 @@ class Config:
     # ones, but once that budget is spent even the right password waits.
     SIGN_IN_LIMIT_PER_ADDRESS = os.environ.get("SIGN_IN_LIMIT_PER_ADDRESS", "30 per minute")
     SIGN_IN_LIMIT_PER_EMAIL = os.environ.get("SIGN_IN_LIMIT_PER_EMAIL", "10 per 15 minutes")
+    # Messages and new conversations one account may send (messaging/send_limits.py): a person
+    # replying quickly stays far below; a script flooding inboxes does not.
+    SEND_LIMIT_PER_ACCOUNT = os.environ.get("SEND_LIMIT_PER_ACCOUNT", "20 per minute; 300 per hour")
     # memory:// counts per process; several gunicorn workers must share e.g. redis://host:6379/0.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     # If that storage goes down, keep signing people in, limited per process until it is back.
@@ -60,6 +66,7 @@ class TestingConfig(Config):
     # The suite signs in hundreds of times from one address; tests of the limits set tight ones.
     SIGN_IN_LIMIT_PER_ADDRESS = "100000 per minute"
     SIGN_IN_LIMIT_PER_EMAIL = "100000 per minute"
+    SEND_LIMIT_PER_ACCOUNT = "100000 per minute"
     RATELIMIT_STORAGE_URI = "memory://"
 
 
@@ -73,9 +80,17 @@ class ProductionConfig(Config):
         if missing:
             raise RuntimeError(
                 "Production configuration needs these environment variables: " + ", ".join(missing)
+                + " (for the development server set MESSAGING_CONFIG=development)"
+            )
+        secret_key = os.environ["SECRET_KEY"]
+        if secret_key == DEVELOPMENT_SECRET_KEY or len(secret_key) < SECRET_KEY_MIN_LENGTH:
+            raise RuntimeError(
+                f"SECRET_KEY must be a random value of at least {SECRET_KEY_MIN_LENGTH} characters, not the "
+                "development key (python -c 'import secrets; print(secrets.token_hex(32))'). "
+                "For the development server set MESSAGING_CONFIG=development."
             )
         return {
-            "SECRET_KEY": os.environ["SECRET_KEY"],
+            "SECRET_KEY": secret_key,
             "SQLALCHEMY_DATABASE_URI": os.environ["DATABASE_URL"],
         }
 

@@ -44,7 +44,18 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
 
     register_cli(app)
     _register_blueprints(app)
+    _register_hardening(app)
     return app
+
+
+def _register_hardening(app: Flask) -> None:
+    """Refusals of hostile input before any view, 503 for a database that is down or busy, no caching."""
+    from messaging import database_unavailable, request_input, response_caching, send_limits
+
+    request_input.init_app(app)
+    database_unavailable.init_app(app)
+    response_caching.init_app(app)
+    send_limits.init_app(app)
 
 
 def _trust_proxies(app: Flask) -> None:

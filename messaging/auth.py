@@ -11,8 +11,11 @@ from messaging.extensions import db, login_manager
 from messaging.identity import Principal
 from messaging.models import Customer, User
 from messaging.services.accounts import SignedIn, restore_principal
+from messaging.services.session_versions import end_every_session, is_current  # hardening (issue 8)
 
 ACTING_AS_KEY = "acting_as"
+# hardening (issue 8): the account's session version at sign-in; a moved-on version ends the session.
+SESSION_VERSION_KEY = "session_version"
 
 
 @login_manager.user_loader
@@ -22,17 +25,22 @@ def load_account(account_key: str):
         return None
     model = {"user": User, "customer": Customer}.get(kind)
     account = db.session.get(model, int(raw_id)) if model else None
-    return account if account is not None and account.is_active else None
+    return account if is_current(account, session.get(SESSION_VERSION_KEY)) else None
 
 
 def sign_in(signed_in: SignedIn) -> None:
     login_user(signed_in.account)
+    session[SESSION_VERSION_KEY] = signed_in.account.session_version
     session[ACTING_AS_KEY] = {"type": signed_in.principal.type.value, "vendor_id": signed_in.principal.vendor_id}
     g.pop("session_principal", None)
 
 
 def sign_out() -> None:
+    """End this session and every other one of the account (sessions elsewhere, API tokens); the caller commits."""
+    if current_user.is_authenticated:
+        end_every_session(current_user._get_current_object())
     logout_user()
+    session.pop(SESSION_VERSION_KEY, None)
     session.pop(ACTING_AS_KEY, None)
     g.pop("session_principal", None)
 

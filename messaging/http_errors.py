@@ -6,6 +6,8 @@ over HTTP (no credential, no CSRF token, a body of the wrong media type) are def
 """
 from dataclasses import dataclass
 
+from messaging.request_input import MalformedJson
+from messaging.send_limits import SendingTooFast
 from messaging.services.accounts import AuthenticationFailed, VendorChoiceRequired
 from messaging.services.errors import (
     ConversationClosed,
@@ -71,6 +73,8 @@ REFUSALS: dict[type[MessagingError], HttpMeaning] = {
     WrongSurface: HttpMeaning(401, "wrong_role"),
     CsrfRequired: HttpMeaning(400, "csrf_failed"),
     UnsupportedMediaType: HttpMeaning(415, "unsupported_media_type"),
+    MalformedJson: HttpMeaning(400, "invalid_json"),
+    SendingTooFast: HttpMeaning(429, "too_many_requests"),
     MessagingError: HttpMeaning(400, "bad_request"),
 }
 

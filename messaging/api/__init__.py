@@ -8,13 +8,13 @@ from flask_smorest import Api
 
 from messaging.api import conversations, tokens
 from messaging.api.errors import install_routing_errors
+from messaging.api.links import add_links
 from messaging.api.maintenance import idempotency_group
 from messaging.api.path_ids import CONVERTER_NAME, ApiIdConverter, api_id_param_schema
+from messaging.api.paths import API_PREFIX, messages_prefix
 from messaging.api.schemas import ErrorEnvelopeSchema
 from messaging.extensions import csrf
 from messaging.roles import ROLES
-
-API_PREFIX = "/api/v1"
 
 OPENAPI_CONFIG = {
     "API_TITLE": "Marketplace messaging",
@@ -72,8 +72,9 @@ def init_app(app: Flask) -> None:
         api.register_blueprint(
             conversations.blp,
             name=f"api_{role.surface}_messages",
-            url_prefix=f"{API_PREFIX}/{role.surface}/messages",
+            url_prefix=messages_prefix(role.surface),
             url_defaults={"role": role.surface},
         )
+    add_links(api)
     install_routing_errors(app)
     app.cli.add_command(idempotency_group)

@@ -23,16 +23,22 @@ def api_tokens() -> ApiTokens:
 
 def authenticate_request(surface: str) -> Principal:
     """The principal for this request on the ``surface`` of a role, or an error saying why not."""
+    principal = authenticate_any_surface()
+    role = role_for_surface(surface)
+    if principal.type != role.type:
+        raise WrongSurface(role.type.value)
+    g.api_principal = principal
+    return principal
+
+
+def authenticate_any_surface() -> Principal:
+    """Whoever calls, by bearer token or by the browser session (whose unsafe calls need the CSRF token)."""
     principal = _bearer_principal()
     if principal is None:
         principal = session_principal()
         if principal is None:
             raise Unauthenticated()
         _require_csrf()
-    role = role_for_surface(surface)
-    if principal.type != role.type:
-        raise WrongSurface(role.type.value)
-    g.api_principal = principal
     return principal
 
 

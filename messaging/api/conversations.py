@@ -34,6 +34,7 @@ from messaging.api.schemas import (
 )
 from messaging.attachment_responses import attachment_response
 from messaging.http_errors import UnsupportedMediaType
+from messaging.send_limits import spend_send_budget  # hardening (issue 8)
 from messaging.services import messaging_service
 from messaging.services.conversations import ListFilters
 from messaging.services.idempotency import RecordedResponse
@@ -90,12 +91,13 @@ def list_conversations(args, role):
 @blp.arguments(ConversationCreateSchema)
 @blp.response(201, ConversationDetailResponseSchema)
 @blp.doc(parameters=[IDEMPOTENCY_PARAMETER])
-@errors(400, 401, 403, 409)
+@errors(400, 401, 403, 409, 429)
 def create_conversation(payload, role):
     """Start a conversation with its first message (admins and vendor staff; customers only reply)."""
     principal = current_principal()
 
     def produce() -> RecordedResponse:
+        spend_send_budget(principal)
         detail = messaging_service().create_conversation(principal, **payload)
         return RecordedResponse(201, json.dumps(ConversationDetailResponseSchema().dump(detail)))
 
@@ -150,13 +152,14 @@ def get_conversation(args, conversation_id, role):
     },
 )
 @blp.response(201, MessageResponseSchema)
-@errors(400, 401, 404, 409, 413, 415, 422)
+@errors(400, 401, 404, 409, 413, 415, 422, 429)
 def send_message(conversation_id, role):
     """Reply: JSON ``{"content"}`` or multipart with ``content`` and files in ``attachments``."""
     principal = current_principal()
     content, uploads = _message_input()
 
     def produce() -> RecordedResponse:
+        spend_send_budget(principal)
         item = messaging_service().send_message(principal, conversation_id, content, uploads)
         return RecordedResponse(201, json.dumps(MessageResponseSchema().dump(item)))
 

@@ -30,6 +30,14 @@ class UtcDateTime(fields.DateTime):
         return isoformat_utc(value)
 
 
+class TrimmedString(fields.String):
+    """Text whose length is checked after trimming, as the service stores it (decisions §3):
+    10,000 characters plus surrounding spaces is a message of 10,000 characters."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value, attr, data, **kwargs).strip()
+
+
 def enum_field(enum_class, **kwargs) -> fields.Enum:
     """An enum sent as its value, documented as a string with its allowed values."""
     return fields.Enum(enum_class, by_value=True, metadata={"type": "string"}, **kwargs)
@@ -188,7 +196,7 @@ class ConversationListArgsSchema(ma.Schema):
     unread_only = fields.Boolean(
         data_key="unread", load_default=False, metadata={"description": "Only conversations with unread messages."}
     )
-    search = fields.String(
+    search = TrimmedString(
         data_key="q", load_default="", validate=validate.Length(max=SEARCH_MAX_LENGTH),
         metadata={"description": "Matches the subject and participant names."},
     )
@@ -203,21 +211,21 @@ class ConversationDetailArgsSchema(ma.Schema):
 
 class RecipientArgsSchema(ma.Schema):
     type = enum_field(ParticipantType, required=True)
-    q = fields.String(load_default="", validate=validate.Length(max=SEARCH_MAX_LENGTH))
+    q = TrimmedString(load_default="", validate=validate.Length(max=SEARCH_MAX_LENGTH))
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_RECIPIENT_LIMIT))
 
 
 class ConversationCreateSchema(StrictSchema):
     conversation_type = enum_field(ConversationType, required=True)
-    subject = fields.String(required=True, validate=validate.Length(min=1, max=SUBJECT_MAX_LENGTH))
+    subject = TrimmedString(required=True, validate=validate.Length(min=1, max=SUBJECT_MAX_LENGTH))
     recipient_type = enum_field(ParticipantType, required=True)
     recipient_id = fields.Integer(required=True, strict=True, validate=ID_RANGE)
     vendor_id = fields.Integer(load_default=None, allow_none=True, strict=True, validate=ID_RANGE)
-    initial_message = fields.String(required=True, validate=validate.Length(min=1, max=CONTENT_MAX_LENGTH))
+    initial_message = TrimmedString(required=True, validate=validate.Length(min=1, max=CONTENT_MAX_LENGTH))
 
 
 class SendMessageJsonSchema(StrictSchema):
-    content = fields.String(required=True, validate=validate.Length(max=CONTENT_MAX_LENGTH))
+    content = TrimmedString(required=True, validate=validate.Length(max=CONTENT_MAX_LENGTH))
 
 
 class SendMessageFormSchema(ma.Schema):

@@ -1,12 +1,13 @@
-"""POST /api/v1/auth/token: trade an email and password for a bearer token."""
+"""POST /api/v1/auth/token: trade an email and password for a bearer token; POST /api/v1/auth/revoke: end them all."""
 from flask_limiter import RateLimitExceeded
 from flask_smorest import Blueprint
 
-from messaging.api.authentication import api_tokens
+from messaging.api.authentication import api_tokens, authenticate_any_surface
 from messaging.api.errors import error_response, register_error_handlers
 from messaging.api.schemas import ErrorEnvelopeSchema, TokenRequestSchema, TokenResponseSchema
 from messaging.services.accounts import AuthenticationFailed
 from messaging.services.api_tokens import authenticate
+from messaging.services.session_versions import end_every_session_of
 from messaging.sign_in_limits import (
     count_refused_attempt,
     limit_sign_in_attempts,
@@ -61,10 +62,26 @@ def issue_token(credentials):
     except AuthenticationFailed:
         count_refused_attempt()
         raise
-    issued = api_tokens().issue(signed_in.principal)
+    issued = api_tokens().issue(signed_in.principal, signed_in.account.session_version)
     principal = signed_in.principal
     return {
         "token": issued.token,
         "expires_at": issued.expires_at,
         "principal": {"type": principal.type, "id": principal.id, "name": principal.name},
     }
+
+
+@blp.route("/revoke", methods=["POST"])
+@blp.response(204)
+@blp.alt_response(400, response="BAD_REQUEST")
+@blp.alt_response(401, response="UNAUTHORIZED")
+def revoke_tokens():
+    """Sign out everywhere: every token of the caller's account stops working, this one included,
+    and so does every browser session of the account.
+
+    Authenticate as for any other call (a bearer token, or the browser session with
+    ``X-CSRFToken``). A new token needs the password again.
+    """
+    principal = authenticate_any_surface()
+    end_every_session_of(principal.type, principal.id)
+    return None

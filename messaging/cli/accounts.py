@@ -62,3 +62,25 @@ def create_customer(email, vendor_code, name, password):
         lambda: accounts.create_customer(email, vendor_code, name, password),
         f"Created customer {email} of {vendor_code}.",
     )
+
+
+def _account(email: str, shop: str | None):
+    return accounts.customer_by_email(email, shop) if shop else accounts.staff_by_email(email)
+
+
+@accounts_group.command("set-password", help="Set a new password; every session and API token of the account ends.")
+@click.argument("email")
+@click.option("--password", required=True)
+@click.option("--shop", "shop", default=None, help="For a customer: the shop's code (staff without it).")
+@with_appcontext
+def set_password(email, password, shop):
+    _run(lambda: accounts.change_password(_account(email, shop), password),
+         f"New password set for {email}; its sessions and tokens have ended.")
+
+
+@accounts_group.command("deactivate", help="The account can no longer sign in; its sessions and tokens end now.")
+@click.argument("email")
+@click.option("--shop", "shop", default=None, help="For a customer: the shop's code (staff without it).")
+@with_appcontext
+def deactivate(email, shop):
+    _run(lambda: accounts.deactivate(_account(email, shop)), f"Deactivated {email}.")

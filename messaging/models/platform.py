@@ -11,6 +11,9 @@ from messaging.extensions import db
 
 class PasswordMixin:
     password_hash: Mapped[str]
+    # Sessions and API tokens carry the value they were issued under; moving it on (sign-out,
+    # "sign out everywhere", a new password, deactivation) ends all of them (services/session_versions.py).
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(

@@ -1,13 +1,17 @@
 """Accounts of the platform stand-in: creation (CLI, demo, tests) and sign-in for every front end."""
 from dataclasses import dataclass
+from functools import lru_cache
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from messaging.extensions import db
 from messaging.identity import Principal
 from messaging.models import Customer, ParticipantType, User, Vendor, VendorUser
 from messaging.services.errors import InvalidInput, MessagingError
+from messaging.services.session_versions import end_every_session
 
 
 class AuthenticationFailed(MessagingError):
@@ -106,7 +110,7 @@ def _checked_password(password: str) -> str:
 
 def authenticate_staff(email: str, password: str, vendor_code: str | None = None) -> SignedIn:
     user = db.session.scalar(select(User).where(User.email == (email or "").strip().lower()))
-    if user is None or not user.is_active or not user.check_password(password or ""):
+    if not _password_matches(user, password) or not user.is_active:
         raise AuthenticationFailed()
     if vendor_code:
         return staff_acting_for(user, vendor_code)
@@ -130,9 +134,58 @@ def authenticate_customer(email: str, password: str, vendor_code: str) -> Signed
             Customer.email == (email or "").strip().lower(),
         )
     )
-    if customer is None or not customer.is_active or not customer.check_password(password or ""):
+    if not _password_matches(customer, password) or not customer.is_active:
         raise AuthenticationFailed()
     return SignedIn(customer, customer_principal(customer))
+
+
+def _password_matches(account: User | Customer | None, password: str | None) -> bool:
+    """Check the password, spending the same hashing work whether or not the account exists.
+
+    Answering an unknown email without hashing would tell an attacker which emails have
+    accounts (5 ms against 126 ms): an unknown one is checked against a stand-in hash made
+    with the configured method, a disabled one against its own hash.
+    """
+    if account is None:
+        check_password_hash(_stand_in_hash(current_app.config["PASSWORD_HASH_METHOD"]), password or "")
+        return False
+    return account.check_password(password or "")
+
+
+@lru_cache(maxsize=4)
+def _stand_in_hash(method: str) -> str:
+    return generate_password_hash("no account has this password", method=method)
+
+
+def change_password(account: User | Customer, new_password: str) -> None:
+    """Set a new password; every session and API token of the account ends (the caller commits)."""
+    account.set_password(_checked_password(new_password))
+    db.session.flush()
+    end_every_session(account)
+
+
+def deactivate(account: User | Customer) -> None:
+    """The account can no longer sign in, and its sessions and tokens end now (the caller commits)."""
+    account.is_active = False
+    db.session.flush()
+    end_every_session(account)
+
+
+def staff_by_email(email: str) -> User:
+    user = db.session.scalar(select(User).where(User.email == (email or "").strip().lower()))
+    if user is None:
+        raise InvalidInput(f"No staff account with email {email}.", fields={"email": "Unknown."})
+    return user
+
+
+def customer_by_email(email: str, vendor_code: str) -> Customer:
+    vendor = vendor_by_code(vendor_code)
+    customer = db.session.scalar(
+        select(Customer).where(Customer.vendor_id == vendor.id, Customer.email == (email or "").strip().lower())
+    )
+    if customer is None:
+        raise InvalidInput(f"{vendor.code} has no customer with email {email}.", fields={"email": "Unknown."})
+    return customer
 
 
 def staff_acting_for(user: User, vendor_code: str) -> SignedIn:

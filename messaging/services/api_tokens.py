@@ -1,8 +1,10 @@
 """Bearer tokens of the JSON API: signed, time-limited, and re-checked on every use.
 
-A token names the principal (role, account, acting vendor) and nothing else; the
-account is looked up again each time, so deactivating it or removing a vendor
-membership ends every token it holds without a revocation list.
+A token names the principal (role, account, acting vendor) and the account's session
+version when it was issued; the account is looked up again each time, so deactivating
+it, removing a vendor membership, or moving its session version on (sign-out,
+``POST /api/v1/auth/revoke``, a new password) ends every token it holds without a
+revocation list.
 """
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -13,6 +15,7 @@ from messaging.clock import utcnow
 from messaging.identity import Principal
 from messaging.services import accounts
 from messaging.services.accounts import SignedIn, restore_principal
+from messaging.services.session_versions import is_current, load_account
 
 TOKEN_SALT = "messaging.api-token.v1"
 
@@ -28,8 +31,12 @@ class ApiTokens:
         self._serializer = URLSafeTimedSerializer(secret_key, salt=TOKEN_SALT)
         self.max_age_seconds = max_age_seconds
 
-    def issue(self, principal: Principal) -> IssuedToken:
-        payload = {"type": principal.type.value, "id": principal.id, "vendor_id": principal.vendor_id}
+    def issue(self, principal: Principal, session_version: int | None = None) -> IssuedToken:
+        if session_version is None:
+            account = load_account(principal.type, principal.id)
+            session_version = account.session_version if account is not None else 0
+        payload = {"type": principal.type.value, "id": principal.id, "vendor_id": principal.vendor_id,
+                   "session_version": session_version}
         token = self._serializer.dumps(payload)
         # itsdangerous stamps whole seconds; round the same way so expires_at is never late.
         issued_at = utcnow().replace(microsecond=0)
@@ -47,6 +54,9 @@ class ApiTokens:
         if not isinstance(principal_type, str) or not isinstance(account_id, int):
             return None
         if vendor_id is not None and not isinstance(vendor_id, int):
+            return None
+        # The one query by primary key; restore_principal below finds the row in the identity map.
+        if not is_current(load_account(principal_type, account_id), payload.get("session_version")):
             return None
         return restore_principal(principal_type, account_id, vendor_id)
 

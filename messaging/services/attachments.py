@@ -15,7 +15,7 @@ from typing import BinaryIO, Protocol
 
 from messaging.services import platform_settings
 from messaging.services.errors import FileTooLarge, InvalidInput, UnsupportedFileType
-from messaging.services.file_types import extension_of, identify
+from messaging.services.file_types import ImplausibleArchive, extension_of, identify
 
 MAX_ATTACHMENTS_PER_MESSAGE = 5
 DEFAULT_MAX_SIZE_MB = 10
@@ -85,7 +85,14 @@ class MessageAttachmentService:
             )
         if not data:
             raise UnsupportedFileType(f"{filename} is empty.", fields={"attachments": filename})
-        kind = identify(filename, data)
+        try:
+            kind = identify(filename, data)
+        except ImplausibleArchive:
+            raise UnsupportedFileType(
+                f"{filename} is an archive that would expand to far more than it weighs "
+                "(too many members, or compressed beyond any real document), so it was not accepted.",
+                fields={"attachments": filename},
+            ) from None
         if kind is None:
             raise UnsupportedFileType(
                 f"{filename} is not an allowed file type, or its content does not match its extension.",

@@ -5,12 +5,29 @@ content its bytes must show; anything that does not match is refused.
 """
 import io
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 import filetype
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
+
+# Limits of a ZIP container we are willing to look into. Office documents and ordinary
+# archives stay far below them; a zip bomb is far above.
+ZIP_MAX_MEMBERS = 10_000
+ZIP_MAX_MEMBER_SIZE = 1024 * 1024 * 1024  # declared uncompressed size of one member
+ZIP_MAX_TOTAL_SIZE = 4 * 1024 * 1024 * 1024  # declared uncompressed size of all members
+# Text and XML compress up to about 1:100 (a column of zeros in a spreadsheet a little more);
+# bombs reach 1:1000 and beyond. Members smaller than the floor may compress as they like.
+ZIP_MAX_RATIO = 200
+ZIP_RATIO_FLOOR = 1024 * 1024
+# An ODF "mimetype" member is a few dozen bytes; nothing more is ever decompressed.
+ZIP_MEMBER_READ_BYTES = 256
+
+
+class ImplausibleArchive(Exception):
+    """A ZIP container that declares far more than it weighs: a decompression bomb, or a broken file."""
 
 
 @dataclass(frozen=True)
@@ -85,19 +102,49 @@ def sniff_content(data: bytes) -> set[str]:
 
 
 def _sniff_zip(data: bytes) -> set[str]:
+    """What a ZIP container holds, judged from its directory and a few bytes of one member.
+
+    The directory is read, never the archive: a member is opened only when it is small by
+    its own declaration and compressed at a sane ratio, and even then only its first bytes
+    are decompressed, so a zip bomb costs no more memory than an honest file.
+    """
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
+            members = archive.infolist()
+            if not _plausible_archive(members, len(data)):
+                raise ImplausibleArchive()
+            names = {member.filename for member in members}
             found = {"zip"}
             if "[Content_Types].xml" in names:
                 found |= {kind for part, kind in _OOXML_MAIN_PARTS.items() if part in names}
             if "mimetype" in names:
-                mimetype = archive.read("mimetype").strip()
+                mimetype = _member_head(archive, archive.getinfo("mimetype")).strip()
                 if mimetype in _ODF_MIMETYPES:
                     found.add(_ODF_MIMETYPES[mimetype])
             return found
-    except (zipfile.BadZipFile, OSError, ValueError):
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError, ValueError,
+            RuntimeError, zlib.error):
         return set()
+
+
+def _plausible_archive(members: list[zipfile.ZipInfo], archive_size: int) -> bool:
+    """Refuse what no office document or honest archive looks like (OWASP ASVS 5.0 V5.2.3)."""
+    if len(members) > ZIP_MAX_MEMBERS:
+        return False
+    declared_total = 0
+    for member in members:
+        declared_total += member.file_size
+        if member.file_size > ZIP_MAX_MEMBER_SIZE:
+            return False
+        if member.file_size > ZIP_RATIO_FLOOR and member.file_size > ZIP_MAX_RATIO * max(member.compress_size, 1):
+            return False
+    return declared_total <= ZIP_MAX_TOTAL_SIZE and declared_total <= ZIP_MAX_RATIO * max(archive_size, 1)
+
+
+def _member_head(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
+    """At most ZIP_MEMBER_READ_BYTES of the member, whatever it declares or really expands to."""
+    with archive.open(member) as stream:
+        return stream.read(ZIP_MEMBER_READ_BYTES)
 
 
 def _is_utf8_text(data: bytes) -> bool:
@@ -111,7 +158,10 @@ def _is_utf8_text(data: bytes) -> bool:
 
 
 def identify(filename: str, data: bytes) -> FileKind | None:
-    """The kind to store the file as, or None when its bytes and extension do not agree on an allowed type."""
+    """The kind to store the file as, or None when its bytes and extension do not agree on an allowed type.
+
+    Raises :class:`ImplausibleArchive` for a ZIP container too large or too compressed to look into.
+    """
     allowed = ALLOWED_EXTENSIONS.get(extension_of(filename))
     if allowed is None:
         return None

@@ -9,22 +9,25 @@ from messaging.auth import session_principal
 from messaging.roles import ROLES, role_of
 from messaging.services import attachment_service, messaging_service
 from messaging.services.acting_vendor import vendor_name
-from messaging.web import htmx, humanize, inbox, shop_account, sign_in
+from messaging.web import bidi, htmx, humanize, inbox, shop_account, sign_in
 from messaging.web.error_pages import register_error_pages
 from messaging.web.forms import recipient_value
 from messaging.web.message_body import message_body
+from messaging.web.path_ids import CONVERTER_NAME, PageIdConverter
 from messaging.web.security_headers import register_security_headers
 
 HTMX_SCRIPT = "vendor/htmx-2.0.11.min.js"
 
 
 def init_app(app: Flask) -> None:
+    app.url_map.converters[CONVERTER_NAME] = PageIdConverter
     app.register_blueprint(sign_in.blueprint)
     for role in ROLES:
         app.register_blueprint(inbox.build_blueprint(role))
     app.register_blueprint(shop_account.blueprint)
     register_error_pages(app)
     register_security_headers(app)
+    bidi.init_app(app)
     app.add_template_filter(message_body)
     app.add_template_filter(humanize.time_tag)
     app.add_template_filter(humanize.file_size)

@@ -12,8 +12,11 @@ from messaging.models import ConversationStatus, ConversationType, ParticipantTy
 from messaging.roles import Role, RolePages
 from messaging.services.conversations import ListFilters
 from messaging.services.errors import InvalidInput, MessagingError
+from messaging.web.path_ids import ID_MAX, ID_MIN
 
 LIST_PER_PAGE = 20
+# Deeper pages are typos or probes; past this the list starts again at page 1 (and OFFSET cannot overflow).
+MAX_PAGE = 100_000
 
 # The service names some fields as its API does; the compose form has one "recipient" picker.
 FIELD_NAMES = {"recipient_id": "recipient", "recipient_type": "recipient", "vendor_id": "recipient"}
@@ -84,7 +87,7 @@ def read_list_query(args: MultiDict, pages: RolePages) -> ListQuery:
         type=conversation_type if conversation_type in {value for value, _ in pages.type_filters} else "",
         unread=args.get("unread") in ("1", "true", "on"),
         q=args.get("q", "").strip(),
-        page=_positive_int(args.get("page"), 1),
+        page=_positive_int(args.get("page"), 1, maximum=MAX_PAGE),
         per_page=min(_positive_int(args.get("per_page"), LIST_PER_PAGE), 100),
     )
 
@@ -114,9 +117,13 @@ def read_recipient(value: str) -> RecipientChoice:
     kind, _, rest = (value or "").partition(":")
     raw_id, _, raw_vendor = rest.partition(":")
     try:
-        return RecipientChoice(ParticipantType(kind), int(raw_id), int(raw_vendor) if raw_vendor else None)
+        choice = RecipientChoice(ParticipantType(kind), int(raw_id), int(raw_vendor) if raw_vendor else None)
     except ValueError:
-        raise InvalidInput("Choose who the conversation is with.", fields={"recipient": "Choose a recipient."}) from None
+        choice = None
+    # Ids the database cannot hold are no one (and would overflow its integer on the way).
+    if choice is None or not all(ID_MIN <= number <= ID_MAX for number in (choice.id, choice.vendor_id or 1)):
+        raise InvalidInput("Choose who the conversation is with.", fields={"recipient": "Choose a recipient."})
+    return choice
 
 
 def read_recipient_type(value: str | None, role: Role) -> ParticipantType | None:
@@ -131,9 +138,9 @@ def read_recipient_type(value: str | None, role: Role) -> ParticipantType | None
     return chosen if chosen in allowed else allowed[0]
 
 
-def _positive_int(raw, default: int) -> int:
+def _positive_int(raw, default: int, maximum: int | None = None) -> int:
     try:
         number = int(raw)
     except (TypeError, ValueError):
         return default
-    return number if number >= 1 else default
+    return number if number >= 1 and (maximum is None or number <= maximum) else default

@@ -10,6 +10,7 @@ from flask import Blueprint, Response, flash, g, redirect, render_template, requ
 from messaging.http_errors import status_of
 from messaging.models import ConversationStatus
 from messaging.roles import Role
+from messaging.send_limits import SendingTooFast, spend_send_budget  # hardening (issue 8)
 from messaging.services import messaging_service
 from messaging.services.errors import ConversationClosed, FileTooLarge, InvalidInput, UnsupportedFileType
 from messaging.web import htmx
@@ -18,7 +19,7 @@ from messaging.web.attachment_download import download_attachment
 from messaging.web.forms import FormState, ListQuery, read_list_query, read_recipient, read_recipient_type
 
 # Refusals a user can fix in the form; shown next to it with what they typed.
-FORM_REFUSALS = (InvalidInput, ConversationClosed, FileTooLarge, UnsupportedFileType)
+FORM_REFUSALS = (InvalidInput, ConversationClosed, FileTooLarge, UnsupportedFileType, SendingTooFast)
 
 
 def build_blueprint(role: Role) -> Blueprint:
@@ -30,14 +31,14 @@ def build_blueprint(role: Role) -> Blueprint:
         ("/unread-badge", "unread_badge", unread_badge, ["GET"]),
         ("/new", "compose", compose, ["GET", "POST"]),
         ("/recipients", "recipients", recipients, ["GET"]),
-        ("/<int:conversation_id>", "thread", thread, ["GET"]),
-        ("/<int:conversation_id>/updates", "thread_updates", thread_updates, ["GET"]),
-        ("/<int:conversation_id>/messages", "reply", reply, ["POST"]),
-        ("/<int:conversation_id>/read", "mark_read", mark_read, ["POST"]),
-        ("/<int:conversation_id>/close", "close", close, ["POST"]),
-        ("/<int:conversation_id>/reopen", "reopen", reopen, ["POST"]),
-        ("/<int:conversation_id>/preferences", "preferences", preferences, ["POST"]),
-        ("/<int:conversation_id>/attachments/<int:attachment_id>", "attachment", download_attachment, ["GET"]),
+        ("/<page_id:conversation_id>", "thread", thread, ["GET"]),
+        ("/<page_id:conversation_id>/updates", "thread_updates", thread_updates, ["GET"]),
+        ("/<page_id:conversation_id>/messages", "reply", reply, ["POST"]),
+        ("/<page_id:conversation_id>/read", "mark_read", mark_read, ["POST"]),
+        ("/<page_id:conversation_id>/close", "close", close, ["POST"]),
+        ("/<page_id:conversation_id>/reopen", "reopen", reopen, ["POST"]),
+        ("/<page_id:conversation_id>/preferences", "preferences", preferences, ["POST"]),
+        ("/<page_id:conversation_id>/attachments/<page_id:attachment_id>", "attachment", download_attachment, ["GET"]),
     ]
     for rule, endpoint, view, methods in routes:
         blueprint.add_url_rule(rule, endpoint, view, methods=methods)
@@ -101,6 +102,7 @@ def unread_badge():
 def reply(conversation_id: int):
     values = {"content": request.form.get("content", "")}
     try:
+        spend_send_budget(g.principal)
         messaging_service().send_message(
             g.principal, conversation_id, values["content"], request.files.getlist("attachments")
         )
@@ -178,6 +180,7 @@ def compose():
 
 def _create_conversation(form: FormState):
     choice = read_recipient(form.get("recipient"))
+    spend_send_budget(g.principal)
     conversation_type = g.role.conversation_type_for(choice.type)
     if conversation_type is None:
         raise InvalidInput("Choose who the conversation is with.", fields={"recipient": "Choose a recipient."})
@@ -215,7 +218,8 @@ def recipients():
     """The picker's options for a search, as the compose form's radio buttons."""
     recipient_type = read_recipient_type(request.args.get("recipient_type"), g.role)
     if not htmx.wants_fragment():
-        return redirect(g.pages.url("compose", recipient_type=recipient_type.value,
+        # A role that writes to nobody has no recipient type: compose refuses it (the service says no).
+        return redirect(g.pages.url("compose", recipient_type=recipient_type.value if recipient_type else None,
                                     recipient_q=request.args.get("recipient_q", "")))
     options = messaging_service().list_recipients(g.principal, recipient_type, request.args.get("recipient_q", ""))
     return _render("messages/_recipient_options.html", options=options, form=FormState())

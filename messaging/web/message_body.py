@@ -3,13 +3,16 @@ import re
 
 from markupsafe import Markup, escape
 
+from messaging.web.bidi import bidi_safe
+
 # Stops at whitespace and at characters that cannot end a URL in running text.
 URL_PATTERN = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
 TRAILING_PUNCTUATION = ".,;:!?)]}'\""
 
 
 def message_body(text: str | None) -> Markup:
-    text = text or ""
+    # Bidi controls go first, so no link text can be reordered to show another file name.
+    text = bidi_safe(text or "")
     pieces: list[str] = []
     position = 0
     for match in URL_PATTERN.finditer(text):

@@ -2,7 +2,7 @@
 import json
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, make_response, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, session, url_for
 from flask_limiter import RateLimitExceeded
 
 from messaging.auth import session_principal, sign_in, sign_out
@@ -142,6 +142,17 @@ def _shop_login_page(form: dict, error: str | None = None) -> str:
 def logout():
     principal = session_principal()
     sign_out()
+    if principal is not None:
+        return redirect(url_for(role_of(principal.type).pages.sign_in_endpoint))
+    return redirect(url_for(".staff_login"))
+
+
+@blueprint.post("/logout/everywhere")
+def logout_everywhere():
+    """Every session of the account ends (other browsers, copied cookies, API tokens), this one too."""
+    principal = session_principal()
+    sign_out()
+    flash("You are signed out everywhere: every session and API token of your account has ended.", "success")
     if principal is not None:
         return redirect(url_for(role_of(principal.type).pages.sign_in_endpoint))
     return redirect(url_for(".staff_login"))

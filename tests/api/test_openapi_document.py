@@ -32,7 +32,7 @@ def test_paths_are_the_specification_tables_for_each_role(client):
     doc = document(client)
     assert doc["openapi"].startswith("3.")
     operations = {(method, path) for path, item in doc["paths"].items() for method in item if method != "parameters"}
-    expected = {("post", "/api/v1/auth/token")} | {
+    expected = {("post", "/api/v1/auth/token"), ("post", "/api/v1/auth/revoke")} | {
         (method, f"/api/v1/{role}/messages{suffix}") for role in ROLES for method, suffix in OPERATIONS
     }
     assert operations == expected

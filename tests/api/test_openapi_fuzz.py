@@ -52,7 +52,9 @@ def test_generated_requests_conform_to_the_document(app, marketplace, threads, t
     app.config["PROPAGATE_EXCEPTIONS"] = False
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 1 + 3 * 11  # the token endpoint and eleven per role
+    assert len(operations) == 2 + 3 * 11  # the token and revoke endpoints, and eleven per role
+    # Revoking ends the tokens the other operations are called with: it goes last.
+    operations.sort(key=lambda operation: operation.path.endswith("/auth/revoke"))
 
     attachment_id = threads["vendor_customer"].messages[0].attachments[0].id
     visible = {"admin": threads["admin_customer"].id, "vendor": threads["vendor_customer"].id,
@@ -77,3 +79,62 @@ def test_generated_requests_conform_to_the_document(app, marketplace, threads, t
 
         exercise()
     assert sent >= len(operations)
+
+
+STATEFUL_SETTINGS = settings(
+    max_examples=25,
+    stateful_step_count=8,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=list(HealthCheck),
+    report_multiple_bugs=False,
+)
+
+
+def test_stateful_sequences_follow_the_documents_links(app, marketplace, tokens):
+    """Create, then reply, read, close, reopen, open: the document's links chain real ids from answer to call.
+
+    Each surface is called with a token of its own role, so the chains reach the conversations
+    the caller just made; every answer is checked against the document as above.
+    """
+    bearer = {
+        ROLE_OF[principal.type]: f"Bearer {tokens.issue(principal).token}"
+        for principal in (marketplace.admin, marketplace.staff_a, marketplace.customer_a)
+    }
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    create = schema["/api/v1/vendor/messages"]["POST"]
+    assert set(create.definition.raw["responses"]["201"]["links"]) == {
+        "GetConversation", "SendMessage", "MarkRead", "CloseConversation", "ReopenConversation", "UpdatePreferences"}
+    followed = []
+    RECIPIENTS = {
+        "admin": {"conversation_type": "admin_customer", "recipient_type": "customer",
+                  "recipient_id": marketplace.customer_a.id, "vendor_id": None},
+        "vendor": {"conversation_type": "vendor_customer", "recipient_type": "customer",
+                   "recipient_id": marketplace.customer_a.id, "vendor_id": None},
+    }
+
+    class Workflow(schema.as_state_machine()):
+        def before_call(self, case):
+            role = case.path.split("/")[3]
+            if role in bearer:
+                case.headers = {**(case.headers or {}), "Authorization": bearer[role]}
+            if case.method == "POST" and case.path.endswith("/messages") and isinstance(case.body, dict):
+                # Random ids name nobody: address a real recipient, so creations succeed and chains start.
+                case.body.update(RECIPIENTS.get(role, {}))
+
+        def after_call(self, response, case):
+            followed.append((case.method, case.path, response.status_code))
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            case.validate_response(response, checks=CHECKS)
+
+    Workflow.run(settings=STATEFUL_SETTINGS)
+    # The chains really went from a created conversation on to the operations that need its id.
+    created = {path for method, path, status in followed if method == "POST" and status == 201
+               and path.endswith("/messages") and "{" not in path}
+    chained = {(method, path) for method, path, status in followed if "{conversation_id}" in path and status < 400}
+    assert created, followed[:10]
+    assert any(path.endswith("/messages") and method == "POST" for method, path in chained), sorted(chained)

@@ -1,0 +1,26 @@
+"""Nothing personal is kept by a browser's or a proxy's cache.
+
+Every answer of the app (signed-in pages, htmx fragments, sign-in forms with their CSRF
+token, API JSON) is ``Cache-Control: no-store`` unless its view chose otherwise
+(attachment downloads say ``private, no-cache``). API JSON also says ``nosniff``.
+Static files are not touched here: their caching is a matter of its own.
+"""
+from flask import Flask, request
+
+from messaging.api.errors import API_ROOT
+
+PERSONAL_CACHE_CONTROL = "no-store"
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(keep_out_of_caches)
+
+
+def keep_out_of_caches(response):
+    if request.endpoint == "static":
+        return response
+    if "Cache-Control" not in response.headers:
+        response.headers["Cache-Control"] = PERSONAL_CACHE_CONTROL
+    if request.path == API_ROOT or request.path.startswith(API_ROOT + "/"):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    return response
