@@ -7,32 +7,37 @@ allowed to act so (deactivated accounts and lost memberships end the session).
 from flask import g, session
 from flask_login import current_user, login_user, logout_user
 
-from messaging.extensions import db, login_manager
+from messaging.extensions import login_manager
 from messaging.identity import Principal
-from messaging.models import Customer, User
-from messaging.services.accounts import SignedIn, restore_principal
-from messaging.services.session_versions import end_every_session, is_current  # hardening (issue 8)
+from messaging.services.accounts import SignedIn, restore_signed_in
+from messaging.services.session_versions import end_every_session
 
 ACTING_AS_KEY = "acting_as"
-# hardening (issue 8): the account's session version at sign-in; a moved-on version ends the session.
+# Flask-Login ids are "user:ID" or "customer:ID": two account tables.
+ACCOUNT_KINDS = ("user", "customer")
+# The account's session version at sign-in; a moved-on version ends the session.
 SESSION_VERSION_KEY = "session_version"
 
 
 @login_manager.user_loader
 def load_account(account_key: str):
+    """The signed-in account and, in the same single query, the principal it acts as."""
     kind, _, raw_id = (account_key or "").partition(":")
-    if not raw_id.isdigit():
-        return None
-    model = {"user": User, "customer": Customer}.get(kind)
-    account = db.session.get(model, int(raw_id)) if model else None
-    return account if is_current(account, session.get(SESSION_VERSION_KEY)) else None
+    acting_as = session.get(ACTING_AS_KEY) or {}
+    signed_in = None
+    if raw_id.isdigit() and kind in ACCOUNT_KINDS and isinstance(acting_as, dict):
+        signed_in = restore_signed_in(
+            acting_as.get("type", ""), int(raw_id), acting_as.get("vendor_id"), session.get(SESSION_VERSION_KEY)
+        )
+    g.session_principal = signed_in.principal if signed_in else None
+    return signed_in.account if signed_in else None
 
 
 def sign_in(signed_in: SignedIn) -> None:
     login_user(signed_in.account)
     session[SESSION_VERSION_KEY] = signed_in.account.session_version
     session[ACTING_AS_KEY] = {"type": signed_in.principal.type.value, "vendor_id": signed_in.principal.vendor_id}
-    g.pop("session_principal", None)
+    g.session_principal = signed_in.principal
 
 
 def sign_out() -> None:
@@ -48,12 +53,7 @@ def sign_out() -> None:
 def session_principal() -> Principal | None:
     """The principal of the signed-in browser session, or None (cached for the request)."""
     if "session_principal" not in g:
-        g.session_principal = _restore()
+        # Loading the account (Flask-Login's user loader above) sets it; nobody signed in leaves None.
+        g.session_principal = None
+        current_user._get_current_object()
     return g.session_principal
-
-
-def _restore() -> Principal | None:
-    acting_as = session.get(ACTING_AS_KEY)
-    if not current_user.is_authenticated or not acting_as:
-        return None
-    return restore_principal(acting_as["type"], current_user.id, acting_as.get("vendor_id"))

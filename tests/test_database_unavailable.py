@@ -8,6 +8,7 @@ from messaging import create_app
 from messaging.extensions import db
 from messaging.services import accounts
 from messaging.services.platform_settings import ensure_default_settings
+from tests.factories import PASSWORD
 
 
 def free_port() -> int:
@@ -26,7 +27,8 @@ def file_app(tmp_path):
         db.create_all()
         ensure_default_settings()
         accounts.create_vendor("shop-a", "Shop A")
-        accounts.create_customer("cust@example", "shop-a", "Cora", "correct-horse")
+        accounts.create_customer("cust@example", "shop-a", "Cora", PASSWORD)
+        db.session.commit()
         db.session.remove()
     yield app, path
     with app.app_context():
@@ -36,7 +38,7 @@ def file_app(tmp_path):
 def test_a_locked_sqlite_answers_503_on_the_api_and_the_pages(file_app):
     app, path = file_app
     client = app.test_client()
-    token = client.post("/api/v1/auth/token", json={"email": "cust@example", "password": "correct-horse",
+    token = client.post("/api/v1/auth/token", json={"email": "cust@example", "password": PASSWORD,
                                                     "vendor_code": "shop-a"}).get_json()["token"]
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")  # another process in the middle of a long write
@@ -48,7 +50,7 @@ def test_a_locked_sqlite_answers_503_on_the_api_and_the_pages(file_app):
         assert api.get_json()["error"]["code"] == "service_unavailable"
 
         signed_in = app.test_client()  # signing in only reads, which WAL allows during a write
-        signed_in.post("/shop/login", data={"email": "cust@example", "password": "correct-horse",
+        signed_in.post("/shop/login", data={"email": "cust@example", "password": PASSWORD,
                                             "vendor_code": "shop-a"})
         page = signed_in.post("/logout")  # signing out writes the session version
         assert page.status_code == 503

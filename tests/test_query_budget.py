@@ -54,13 +54,14 @@ def test_api_unread_count_costs_two_statements(caller, marketplace, threads, cou
 
 def test_thread_fragment_with_nothing_unread_writes_nothing(vendor_page, threads, count_queries):
     url = f"/vendor/messages/{threads['vendor_customer'].id}"
-    vendor_page.get(url, headers=HTMX)  # the staff member wrote it: nothing unread for them
+    vendor_page.get(url, headers=HTMX)  # the staff member wrote it: nothing unread for them; warms up
     counter = measured(count_queries, lambda: vendor_page.get(url, headers=HTMX))
     assert writes(counter) == []
     assert counter.count <= 4, counter.statements
 
 
 def test_opening_an_unread_thread_marks_it_read_with_one_write(customer_page, threads, count_queries):
+    customer_page.get(f"/shop/account/messages/{threads['admin_customer'].id}", headers=HTMX)  # a first page warms up
     url = f"/shop/account/messages/{threads['vendor_customer'].id}"
     counter = measured(count_queries, lambda: customer_page.get(url, headers=HTMX))
     assert len(writes(counter)) == 1, counter.statements

@@ -11,7 +11,7 @@ from messaging.extensions import db
 from messaging.identity import Principal
 from messaging.models import Customer, ParticipantType, User, Vendor, VendorUser
 from messaging.services.errors import InvalidInput, MessagingError
-from messaging.services.session_versions import end_every_session
+from messaging.services.session_versions import end_every_session, is_current
 
 
 class AuthenticationFailed(MessagingError):
@@ -220,21 +220,39 @@ def customer_principal(customer: Customer) -> Principal:
     return Principal(ParticipantType.CUSTOMER, customer.id, customer.full_name, vendor_id=customer.vendor_id)
 
 
-def restore_principal(principal_type: str, account_id: int, vendor_id: int | None) -> Principal | None:
-    """Rebuild a principal from a session or token, re-checking that the account may still act so."""
+def restore_signed_in(
+    principal_type: str, account_id: int, vendor_id: int | None, remembered_version
+) -> SignedIn | None:
+    """Rebuild who is signed in from a session or token, in ONE query.
+
+    The account must still be active, at the session version the session or token was
+    issued under (signing out everywhere moves it on), and still able to act as before:
+    an admin still an admin, staff still staff of an active vendor, a customer's shop active.
+    """
     try:
         kind = ParticipantType(principal_type)
     except ValueError:
         return None
     if kind == ParticipantType.CUSTOMER:
-        customer = db.session.get(Customer, account_id)
-        if customer is None or not customer.is_active or not customer.vendor.is_active:
+        row = db.session.execute(
+            select(Customer, Vendor.is_active)
+            .join(Vendor, Vendor.id == Customer.vendor_id)
+            .where(Customer.id == account_id)
+        ).first()
+        if row is None or not row[1] or not is_current(row[0], remembered_version):
             return None
-        return customer_principal(customer)
-    user = db.session.get(User, account_id)
-    if user is None or not user.is_active:
-        return None
+        return SignedIn(row[0], customer_principal(row[0]))
     if kind == ParticipantType.ADMIN:
-        return admin_principal(user) if user.is_admin else None
-    vendor = next((v for v in active_vendors_of(user) if v.id == vendor_id), None)
-    return vendor_principal(user, vendor) if vendor else None
+        user = db.session.get(User, account_id)
+        if user is None or not user.is_admin or not is_current(user, remembered_version):
+            return None
+        return SignedIn(user, admin_principal(user))
+    row = db.session.execute(
+        select(User, Vendor)
+        .join(VendorUser, (VendorUser.user_id == User.id) & (VendorUser.vendor_id == vendor_id))
+        .join(Vendor, Vendor.id == VendorUser.vendor_id)
+        .where(User.id == account_id, Vendor.is_active.is_(True))
+    ).first()
+    if row is None or not is_current(row[0], remembered_version):
+        return None
+    return SignedIn(row[0], vendor_principal(row[0], row[1]))

@@ -14,8 +14,8 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from messaging.clock import utcnow
 from messaging.identity import Principal
 from messaging.services import accounts
-from messaging.services.accounts import SignedIn, restore_principal
-from messaging.services.session_versions import is_current, load_account
+from messaging.services.accounts import SignedIn, restore_signed_in
+from messaging.services.session_versions import load_account
 
 TOKEN_SALT = "messaging.api-token.v1"
 
@@ -55,10 +55,8 @@ class ApiTokens:
             return None
         if vendor_id is not None and not isinstance(vendor_id, int):
             return None
-        # The one query by primary key; restore_principal below finds the row in the identity map.
-        if not is_current(load_account(principal_type, account_id), payload.get("session_version")):
-            return None
-        return restore_principal(principal_type, account_id, vendor_id)
+        signed_in = restore_signed_in(principal_type, account_id, vendor_id, payload.get("session_version"))
+        return signed_in.principal if signed_in else None
 
 
 def authenticate(email: str, password: str, vendor_code: str | None, account_type: str | None = None) -> SignedIn:
