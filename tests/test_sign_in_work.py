@@ -8,6 +8,7 @@ import pytest
 import werkzeug.security
 
 from messaging.services import accounts
+from tests.factories import PASSWORD
 
 
 @pytest.fixture
@@ -59,7 +60,7 @@ def test_a_disabled_account_costs_the_same_as_an_active_one(app, marketplace, ha
     work_of(hashes_computed, lambda: attempt(client, "warm-up@nowhere.example"))
     active = work_of(hashes_computed, lambda: attempt(client, "staff@a.example"))
     accounts.deactivate(accounts.staff_by_email("staff2@a.example"))
-    disabled = client.post("/login", data={"email": "staff2@a.example", "password": "correct-horse"})
+    disabled = client.post("/login", data={"email": "staff2@a.example", "password": PASSWORD})
     assert disabled.status_code == 401
     assert work_of(hashes_computed, lambda: attempt(client, "staff2@a.example")) == active
 

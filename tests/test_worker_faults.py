@@ -21,6 +21,7 @@ from messaging.extensions import db
 from messaging.models import ConversationType, ParticipantType
 from messaging.services import accounts, messaging_service
 from messaging.services.platform_settings import ensure_default_settings
+from tests.factories import PASSWORD
 from tests.sample_files import PDF
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,8 +48,8 @@ def server(tmp_path):
         db.create_all()
         ensure_default_settings()
         accounts.create_vendor("shop-a", "Shop A")
-        staff = accounts.create_vendor_user("staff@a.example", "shop-a", "Sara", "correct-horse")
-        customer = accounts.create_customer("cust@example", "shop-a", "Cora", "correct-horse")
+        staff = accounts.create_vendor_user("staff@a.example", "shop-a", "Sara", PASSWORD)
+        customer = accounts.create_customer("cust@example", "shop-a", "Cora", PASSWORD)
         vendor = accounts.vendor_by_code("shop-a")
         conversation = messaging_service().create_conversation(
             accounts.vendor_principal(staff, vendor), conversation_type=ConversationType.VENDOR_CUSTOMER,
@@ -70,7 +71,7 @@ def server(tmp_path):
     try:
         wait_until_serving(base)
         token = requests.post(f"{base}/api/v1/auth/token", json={"email": "staff@a.example",
-                                                                 "password": "correct-horse"}, timeout=10).json()["token"]
+                                                                 "password": PASSWORD}, timeout=10).json()["token"]
         yield {"base": base, "master": master, "database": database, "uploads": uploads, "markers": markers,
                "conversation": conversation_id, "auth": {"Authorization": f"Bearer {token}"}, "env": environment,
                "port": port}

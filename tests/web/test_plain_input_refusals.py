@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from messaging.extensions import db
 from messaging.models import Conversation, Message
 from messaging.services.api_tokens import ApiTokens
+from tests.factories import PASSWORD
 from tests.web.page_support import ROLE_PREFIX, text_of
 
 DEEP_JSON = "[" * 100_000 + "]" * 100_000
@@ -121,7 +122,7 @@ def test_a_recipient_id_out_of_range_in_compose_is_refused_beside_the_form(vendo
 
 @pytest.mark.parametrize("url, extra", [("/login", {}), ("/shop/login", {"vendor_code": "shop-a"})])
 def test_nul_in_the_sign_in_email_on_the_pages(client, marketplace, url, extra):
-    response = client.post(url, data={"email": "cust\x00@example", "password": "correct-horse", **extra})
+    response = client.post(url, data={"email": "cust\x00@example", "password": PASSWORD, **extra})
     page_with_message(response, 422, "NUL")
 
 

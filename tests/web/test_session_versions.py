@@ -9,6 +9,7 @@ from sqlalchemy import select
 from messaging.extensions import db
 from messaging.models import Customer, User
 from messaging.services import accounts
+from tests.factories import PASSWORD
 from tests.web.page_support import ROLE_PREFIX, csrf_token_in, sign_in_customer, sign_in_staff, text_of
 
 
@@ -20,7 +21,7 @@ def copied_cookie(app, client):
     return copy
 
 
-def token_for(client, email, password="correct-horse", **extra):
+def token_for(client, email, password=PASSWORD, **extra):
     response = client.post("/api/v1/auth/token", json={"email": email, "password": password, **extra})
     assert response.status_code == 200, response.get_json()
     return response.get_json()["token"]
@@ -90,7 +91,7 @@ def test_revoking_with_the_session_cookie_needs_the_csrf_token(app, marketplace)
     app.config["WTF_CSRF_ENABLED"] = True
     browser = app.test_client()
     login_page = text_of(browser.get("/login"))
-    browser.post("/login", data={"email": "admin@test.example", "password": "correct-horse",
+    browser.post("/login", data={"email": "admin@test.example", "password": PASSWORD,
                                  "csrf_token": csrf_token_in(login_page)})
     token = csrf_token_in(text_of(browser.get(ROLE_PREFIX["admin"])))
     assert browser.post("/api/v1/auth/revoke").status_code == 400
