@@ -38,11 +38,12 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     sign_in_limits.init_app(app)
     _trust_proxies(app)
 
-    from messaging import auth, models  # noqa: F401  (registers models and the session loader)
+    from messaging import auth, models, notifications  # noqa: F401  (registers models and the session loader)
     from messaging.cli import register_cli
 
     register_cli(app)
     _register_blueprints(app)
+    notifications.init_app(app)  # issue 9: email notifications, their pages and commands
     return app
 
 

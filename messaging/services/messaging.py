@@ -28,6 +28,7 @@ from messaging.models import (
 )
 from messaging.models.conversation import PREVIEW_LENGTH, SUBJECT_MAX_LENGTH
 from messaging.models.enums import USER_PARTICIPANT_TYPES
+from messaging.notifications.outbox import notification_service  # issue 9
 from messaging.policy import RolePolicy, own_row_join, policy_for, scope_clause
 from messaging.services.attachments import MessageAttachmentService, StoredFile, Upload, ValidatedFile
 from messaging.services.errors import ConversationClosed, InvalidInput, NotAllowed, NotFound
@@ -436,6 +437,9 @@ class MessagingService:
                 .values(unread_count=ConversationParticipant.unread_count + 1)
                 .execution_options(synchronize_session=False)
             )
+            if not is_system:  # issue 9 hook: queue the email notifications in this same transaction
+                notification_service(self.session).notify_new_message(conversation_id=conversation_id, message_id=message.id,
+                                                                      sender=sender, now=now, new_conversation=conversation is not None)
             self.session.commit()
         except BaseException:
             self.session.rollback()
