@@ -7,7 +7,7 @@ therefore never waits for, or fails because of, an SMTP server.
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import and_, exists, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -69,7 +69,8 @@ class MessageNotificationService:
         # A message arriving while an email waits joins it: the waiting row keeps its due time.
         statement = insert.values(rows).on_conflict_do_update(
             index_elements=[NotificationOutbox.participant_id],
-            index_where=NotificationOutbox.status == OutboxStatus.PENDING,
+            # A literal, as in the index: PostgreSQL infers a partial index only from the same predicate.
+            index_where=text(f"status = '{OutboxStatus.PENDING}'"),
             set_={
                 "last_message_id": insert.excluded.last_message_id,
                 "message_count": NotificationOutbox.message_count + 1,
