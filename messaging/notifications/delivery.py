@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from messaging.clock import utcnow
@@ -262,23 +262,26 @@ def _retry_later(outbox_id: int, worker_id: str, reason: str, report: BatchRepor
     report.retrying += 1
 
 
+# Built once: settling runs once per email, and building the statement cost more than running it.
+_SETTLE = (
+    update(NotificationOutbox)
+    .where(
+        NotificationOutbox.id == bindparam("outbox_id"),
+        NotificationOutbox.status == OutboxStatus.SENDING,
+        # Only the worker holding the claim settles the row.
+        NotificationOutbox.claimed_by == bindparam("worker_id"),
+    )
+    .execution_options(synchronize_session=False)
+)
+
+
 def _settle(outbox_id: int, worker_id: str, *, status: str, error: str | None = None, due_at=None) -> None:
     values = {"status": status, "last_error": error}
     if status == OutboxStatus.SENT:
         values["sent_at"] = utcnow()
     if due_at is not None:
         values["due_at"] = due_at
-    # Only the worker holding the claim settles the row.
-    db.session.execute(
-        update(NotificationOutbox)
-        .where(
-            NotificationOutbox.id == outbox_id,
-            NotificationOutbox.status == OutboxStatus.SENDING,
-            NotificationOutbox.claimed_by == worker_id,
-        )
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
+    db.session.execute(_SETTLE.values(**values), {"outbox_id": outbox_id, "worker_id": worker_id})
 
 
 def _describe(recipients: dict) -> str:
