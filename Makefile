@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi.py
 
-.PHONY: run test bench bench-data clean
+.PHONY: run test bench bench-data bench-notifications clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ bench-data: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/run.py --both --attachments --cpu
+
+# Email notifications (bench/notifications.py): added send cost on the bench-data databases,
+# and delivery throughput of 10,000 queued emails into a local SMTP sink.
+bench-notifications: $(VENV)/.installed
+	$(BIN)/python bench/notifications.py --pg-url $(BENCH_PG_URL)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -275,3 +275,21 @@ def test_a_deactivated_recipient_gets_nothing(app, service, marketplace, sink):
     deliver()
     assert sink.received == []
     assert outbox_statuses() == {OutboxStatus.CANCELLED: 1}
+
+
+def test_the_file_backend_writes_one_eml_per_email(app, service, marketplace, tmp_path):
+    """What `make run` does: MAIL_BACKEND=file puts real .eml files in instance/mail/ (here tmp_path)."""
+    from email import policy
+    from email.parser import BytesParser
+
+    from messaging.notifications.mail import init_mail
+
+    app.config.update(MAIL_BACKEND="file", MAIL_FILE_PATH=str(tmp_path / "mail"))
+    init_mail(app)
+    vendor_thread(service, marketplace)
+    start(service, marketplace.staff_a, ConversationType.VENDOR_CUSTOMER, marketplace.customer_a2)
+    deliver()
+    files = sorted((tmp_path / "mail").glob("*.eml"))
+    assert len(files) == 2
+    recipients = sorted(str(BytesParser(policy=policy.default).parsebytes(f.read_bytes())["To"]) for f in files)
+    assert recipients == ["Cid Customer <cust2@example>", "Cora Customer <cust@example>"]

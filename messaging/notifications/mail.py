@@ -4,20 +4,15 @@
 default), which any mail client opens; Flask-Mailman's own file backend appends all
 emails of a connection to one ``.log`` file.
 """
-import os
-import uuid
-from datetime import datetime
-
 from flask import Flask, current_app
 from flask_mailman import Mail
-from flask_mailman.backends.file import EmailBackend as LogFileBackend
 
 mail = Mail()
 
 BACKENDS = {
     "smtp": "smtp",
     "console": "console",
-    "file": "messaging.notifications.mail.EmlFileBackend",
+    "file": "messaging.notifications.eml_files",
     "locmem": "locmem",
 }
 
@@ -41,21 +36,3 @@ def sender_domain() -> str:
     if config["MAIL_REPLY_DOMAIN"]:
         return config["MAIL_REPLY_DOMAIN"]
     return config["MAIL_DEFAULT_SENDER"].rsplit("@", 1)[-1].strip("> ")
-
-
-class EmlFileBackend(LogFileBackend):
-    def write_message(self, message):
-        name = f"{datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:12]}.eml"
-        with open(os.path.join(self.file_path, name), "wb") as eml:
-            eml.write(message.message().as_bytes(linesep="\r\n"))
-
-    def open(self):
-        return False
-
-    def close(self):
-        return None
-
-    def send_messages(self, email_messages):
-        for message in email_messages:
-            self.write_message(message)
-        return len(email_messages)
