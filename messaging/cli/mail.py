@@ -94,6 +94,7 @@ def serve_command(host: str, port: int, lmtp: bool):
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     signal.signal(signal.SIGINT, lambda *_: stopping.set())
     click.echo(f"Receiving replies over {'LMTP' if lmtp else 'SMTP'} on {host}:{port}.")
-    stopping.wait()
+    while not stopping.wait(1):
+        pass
     controller.stop()
     click.echo("Stopped.")
