@@ -293,3 +293,17 @@ def test_the_file_backend_writes_one_eml_per_email(app, service, marketplace, tm
     assert len(files) == 2
     recipients = sorted(str(BytesParser(policy=policy.default).parsebytes(f.read_bytes())["To"]) for f in files)
     assert recipients == ["Cid Customer <cust2@example>", "Cora Customer <cust@example>"]
+
+
+def test_purge_keeps_what_is_still_waiting_or_recent(app, service, marketplace, sink):
+    thread = vendor_thread(service, marketplace)
+    deliver()
+    service.send_message(marketplace.staff_a, thread.id, "Waiting")
+    app.config["NOTIFY_DELAY"] = 300
+    start(service, marketplace.staff_a, ConversationType.VENDOR_CUSTOMER, marketplace.customer_a2)
+    runner = app.test_cli_runner()
+    assert "Deleted 0 outbox rows" in runner.invoke(args=["notifications", "purge", "--days", "1"]).output
+    db.session.execute(NotificationOutbox.__table__.update().values(created_at=utcnow() - timedelta(days=40)))
+    db.session.commit()
+    assert "Deleted 1 outbox rows" in runner.invoke(args=["notifications", "purge"]).output
+    assert outbox_statuses() == {OutboxStatus.PENDING: 2}

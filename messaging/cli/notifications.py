@@ -99,3 +99,28 @@ def retry_failed_command():
     )
     db.session.commit()
     click.echo(f"{result.rowcount} failed emails queued again.")
+
+
+@notifications_group.command("purge", help="Delete sent and cancelled emails, and received Message-IDs, older than DAYS.")
+@click.option("--days", default=30, show_default=True, type=click.IntRange(min=1))
+@with_appcontext
+def purge_command(days: int):
+    from datetime import timedelta
+
+    from sqlalchemy import delete
+
+    from messaging.models.notifications import InboundEmail
+
+    cutoff = utcnow() - timedelta(days=days)
+    # Sent rows younger than NOTIFY_MIN_INTERVAL are what the interval is measured from; days >= 1 keeps them.
+    outbox = db.session.execute(
+        delete(NotificationOutbox)
+        .where(NotificationOutbox.status.in_((OutboxStatus.SENT, OutboxStatus.CANCELLED)),
+               NotificationOutbox.created_at < cutoff)
+        .execution_options(synchronize_session=False)
+    )
+    inbound = db.session.execute(
+        delete(InboundEmail).where(InboundEmail.received_at < cutoff).execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    click.echo(f"Deleted {outbox.rowcount} outbox rows and {inbound.rowcount} received Message-IDs.")
