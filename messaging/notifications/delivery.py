@@ -48,7 +48,15 @@ def deliver_due(worker_id: str, *, now: datetime | None = None, limit: int | Non
     report.claimed = len(claimed_ids)
     if not claimed_ids:
         return report
-    emails, cancelled = _prepare(claimed_ids)
+    try:
+        emails, cancelled = _prepare(claimed_ids)
+    except Exception as error:
+        # A bug or bad data: the rows wait and count their attempts rather than loop for ever.
+        db.session.rollback()
+        for outbox_id in claimed_ids:
+            _retry_later(outbox_id, worker_id, f"could not build the email: {error!r}", report)
+        db.session.commit()
+        raise
     for outbox_id, reason in cancelled:
         _settle(outbox_id, worker_id, status=OutboxStatus.CANCELLED, error=reason)
         report.cancelled += 1
