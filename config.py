@@ -113,6 +113,7 @@ class ProductionConfig(Config):
             "SECRET_KEY": os.environ["SECRET_KEY"],
             "SQLALCHEMY_DATABASE_URI": os.environ["DATABASE_URL"],
             "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", Config.PUBLIC_BASE_URL),
+            "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "smtp"),
         }
 
 

@@ -438,8 +438,9 @@ class MessagingService:
                 .execution_options(synchronize_session=False)
             )
             if not is_system:  # issue 9 hook: queue the email notifications in this same transaction
-                notification_service(self.session).notify_new_message(conversation_id=conversation_id, message_id=message.id,
-                                                                      sender=sender, now=now, new_conversation=conversation is not None)
+                notification_service(self.session).notify_new_message(
+                    conversation_id=conversation_id, message_id=message.id, sender=sender, now=now,
+                    new_conversation=conversation is not None)
             self.session.commit()
         except BaseException:
             self.session.rollback()
