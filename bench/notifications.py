@@ -211,6 +211,7 @@ def main(argv=None) -> int:
     parser.add_argument("--skip-send", action="store_true")
     parser.add_argument("--skip-delivery", action="store_true")
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--no-sqlite", action="store_true")
     args = parser.parse_args(argv)
 
     if not args.skip_send:
@@ -220,7 +221,8 @@ def main(argv=None) -> int:
         print("| database | role | with p50 | with p95 | without p50 | without p95 | added p50 | added p95 "
               "| added CPU p50 | added CPU p95 |")
         print("|---|---|---|---|---|---|---|---|---|---|")
-        urls = [("sqlite", args.sqlite_url)] + ([] if args.no_postgres else [("postgresql", args.pg_url)])
+        urls = ([] if args.no_sqlite else [("sqlite", args.sqlite_url)]) + (
+            [] if args.no_postgres else [("postgresql", args.pg_url)])
         for name, url in urls:
             for role, with_ms, without_ms, with_cpu, without_cpu in measure_send_cost(
                     url, args.iterations, args.warmup):
@@ -234,7 +236,7 @@ def main(argv=None) -> int:
         print(f"\nDelivery of {args.emails:,} queued emails into a local aiosmtpd sink:")
         print("| database | workers | seconds | emails/s | worker CPU ms/email | sent | received |")
         print("|---|---|---|---|---|---|---|")
-        runs = [("sqlite", f"sqlite:///{ROOT / 'bench' / 'data' / 'email_delivery.sqlite3'}", 1)]
+        runs = [] if args.no_sqlite else [("sqlite", f"sqlite:///{ROOT / 'bench' / 'data' / 'email_delivery.sqlite3'}", 1)]
         if not args.no_postgres:
             runs += [("postgresql", PG_DELIVERY_URL, 1), ("postgresql", PG_DELIVERY_URL, 4)]
         for name, url, workers in runs:
