@@ -8,7 +8,7 @@ export FLASK_APP := wsgi.py
 # wsgi.py starts production unless told otherwise; `make run` is the development server.
 export MESSAGING_CONFIG ?= development
 
-.PHONY: run test lint bench bench-data bench-http clean
+.PHONY: run test lint bench bench-data bench-http bench-notifications clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ bench: $(VENV)/.installed
 bench-http: $(VENV)/.installed
 	$(BIN)/python bench/http_load.py
 	$(BIN)/python bench/http_load.py --url $(BENCH_PG_URL)
+
+# Email notifications (bench/notifications.py): added send cost on the bench-data databases,
+# and delivery throughput of 10,000 queued emails into a local SMTP sink.
+bench-notifications: $(VENV)/.installed
+	$(BIN)/python bench/notifications.py --pg-url $(BENCH_PG_URL)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

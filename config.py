@@ -49,6 +49,31 @@ class Config:
     # client cannot escape the per-address limit by sending that header itself.
     TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", 0))
 
+    # Email notifications and replies by email (messaging/notifications/). smtp, file or console;
+    # the file backend writes one .eml per email into MAIL_FILE_PATH, so `make run` shows them.
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "file")
+    MAIL_FILE_PATH = os.environ.get("MAIL_FILE_PATH", str(INSTANCE_DIR / "mail"))
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", 25))
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "false").lower() in ("1", "true", "yes")
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_TIMEOUT = 30
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Marketplace <notifications@marketplace.test>")
+    # Replies go to reply+<token>@MAIL_REPLY_DOMAIN; empty turns replies by email off.
+    MAIL_REPLY_DOMAIN = os.environ.get("MAIL_REPLY_DOMAIN", "reply.marketplace.test")
+    # Absolute links in emails (thread, unsubscribe) start with this.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    # Seconds an email waits for more messages (and is dropped if read meanwhile); 0 sends at once.
+    NOTIFY_DELAY = int(os.environ.get("NOTIFY_DELAY", 300))
+    # Seconds between two emails to one person about one conversation.
+    NOTIFY_MIN_INTERVAL = int(os.environ.get("NOTIFY_MIN_INTERVAL", 900))
+    NOTIFY_RETRY_BASE_SECONDS = 60
+    NOTIFY_MAX_ATTEMPTS = 10
+    NOTIFY_BATCH_SIZE = 100
+    # A reply address older than this is refused (the thread link still works).
+    REPLY_TOKEN_MAX_AGE_SECONDS = 180 * 24 * 3600
+
 
 class DevelopmentConfig(Config):
     DEBUG = True
@@ -68,15 +93,24 @@ class TestingConfig(Config):
     SIGN_IN_LIMIT_PER_EMAIL = "100000 per minute"
     SEND_LIMIT_PER_ACCOUNT = "100000 per minute"
     RATELIMIT_STORAGE_URI = "memory://"
+    # Nothing leaves the process unless a test points the worker at its own SMTP server.
+    MAIL_BACKEND = "locmem"
+    NOTIFY_DELAY = 0
+    NOTIFY_MIN_INTERVAL = 0
 
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")
 
     @classmethod
     def from_environment(cls) -> dict:
         """Read when the app is created (not at import), and refuse the development defaults."""
-        missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(name)]
+        required = ["SECRET_KEY", "DATABASE_URL"]
+        if os.environ.get("MAIL_BACKEND", "smtp") == "smtp":
+            # Emails need absolute links to the site, and a development address would mislead.
+            required.append("PUBLIC_BASE_URL")
+        missing = [name for name in required if not os.environ.get(name)]
         if missing:
             raise RuntimeError(
                 "Production configuration needs these environment variables: " + ", ".join(missing)
@@ -92,6 +126,8 @@ class ProductionConfig(Config):
         return {
             "SECRET_KEY": secret_key,
             "SQLALCHEMY_DATABASE_URI": os.environ["DATABASE_URL"],
+            "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", Config.PUBLIC_BASE_URL),
+            "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "smtp"),
         }
 
 

@@ -39,12 +39,13 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     unit_of_work.init_app(app)
     _trust_proxies(app)
 
-    from messaging import auth, models  # noqa: F401  (registers models and the session loader)
+    from messaging import auth, models, notifications  # noqa: F401  (registers models and the session loader)
     from messaging.cli import register_cli
 
     register_cli(app)
     _register_blueprints(app)
     _register_hardening(app)
+    notifications.init_app(app)
     return app
 
 

@@ -17,6 +17,7 @@ def test_production_refuses_to_start_without_secret_key_and_database(monkeypatch
 def test_production_starts_with_both(monkeypatch, tmp_path):
     monkeypatch.setenv("SECRET_KEY", "s3cret-production-signing-key")
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'prod.sqlite3'}")
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://shop.example")  # email is on (issue 9)
     app = create_app("production")
     assert app.config["SECRET_KEY"] == "s3cret-production-signing-key"
     assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("prod.sqlite3")

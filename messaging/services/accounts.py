@@ -223,12 +223,23 @@ def customer_principal(customer: Customer) -> Principal:
 def restore_signed_in(
     principal_type: str, account_id: int, vendor_id: int | None, remembered_version
 ) -> SignedIn | None:
-    """Rebuild who is signed in from a session or token, in ONE query.
+    """Rebuild who is signed in from a session or token, in ONE query: :func:`signed_in_as`, and
+    still at the session version it was issued under (signing out everywhere moves it on)."""
+    signed_in = signed_in_as(principal_type, account_id, vendor_id)
+    if signed_in is None or not is_current(signed_in.account, remembered_version):
+        return None
+    return signed_in
 
-    The account must still be active, at the session version the session or token was
-    issued under (signing out everywhere moves it on), and still able to act as before:
-    an admin still an admin, staff still staff of an active vendor, a customer's shop active.
-    """
+
+def restore_principal(principal_type: str, account_id: int, vendor_id: int | None) -> Principal | None:
+    """The principal an account acts as where no session stands behind it (a reply by email)."""
+    signed_in = signed_in_as(principal_type, account_id, vendor_id)
+    return signed_in.principal if signed_in else None
+
+
+def signed_in_as(principal_type: str, account_id: int, vendor_id: int | None) -> SignedIn | None:
+    """The account if it can still act as before, in one query: active, and an admin still an admin,
+    staff still staff of an active vendor, a customer's shop still active."""
     try:
         kind = ParticipantType(principal_type)
     except ValueError:
@@ -239,12 +250,12 @@ def restore_signed_in(
             .join(Vendor, Vendor.id == Customer.vendor_id)
             .where(Customer.id == account_id)
         ).first()
-        if row is None or not row[1] or not is_current(row[0], remembered_version):
+        if row is None or not row[1] or not row[0].is_active:
             return None
         return SignedIn(row[0], customer_principal(row[0]))
     if kind == ParticipantType.ADMIN:
         user = db.session.get(User, account_id)
-        if user is None or not user.is_admin or not is_current(user, remembered_version):
+        if user is None or not user.is_admin or not user.is_active:
             return None
         return SignedIn(user, admin_principal(user))
     row = db.session.execute(
@@ -253,6 +264,6 @@ def restore_signed_in(
         .join(Vendor, Vendor.id == VendorUser.vendor_id)
         .where(User.id == account_id, Vendor.is_active.is_(True))
     ).first()
-    if row is None or not is_current(row[0], remembered_version):
+    if row is None or not row[0].is_active:
         return None
     return SignedIn(row[0], vendor_principal(row[0], row[1]))

@@ -28,6 +28,7 @@ from messaging.models import (
     MessageAttachment,
     ParticipantType,
 )
+from messaging.notifications.outbox import notification_service
 from messaging.roles import RolePolicy, policy_for
 from messaging.services.attachments import MessageAttachmentService, Upload, ValidatedFile
 from messaging.services.conversations import assembly
@@ -79,6 +80,7 @@ class ConversationCommands:
         conversation = self._open_conversation(principal, draft, subject, vendor_id, preview_of(content, files), now)
         message = self._write_message(conversation.id, principal, content, now)
         self._attach_files(message, files, now)
+        self._queue_emails(message, principal, now, new_conversation=True)
         return conversation.id
 
     def post_message(
@@ -99,6 +101,7 @@ class ConversationCommands:
         message = self._write_message(conversation_id, principal, content, now)
         attachments = self._attach_files(message, files, now)
         self._count_unread_for_others(conversation_id, principal)
+        self._queue_emails(message, principal, now, new_conversation=False)
         return assembly.message_item(message, principal.name, attachments)
 
     def change_status(self, principal: Principal, conversation_id: int, new_status: ConversationStatus) -> bool:
@@ -252,6 +255,13 @@ class ConversationCommands:
             )
             .values(unread_count=ConversationParticipant.unread_count + 1)
             .execution_options(synchronize_session=False)
+        )
+
+    def _queue_emails(self, message: Message, sender: Principal, now: datetime, *, new_conversation: bool) -> None:
+        """Outbox rows for the other participants' emails, in this same transaction (a worker sends them)."""
+        notification_service(self.session).notify_new_message(
+            conversation_id=message.conversation_id, message_id=message.id, sender=sender, now=now,
+            new_conversation=new_conversation,
         )
 
     def join_as_participant(self, conversation_id: int, principal: Principal, *, now=None) -> ConversationParticipant:

@@ -1,0 +1,310 @@
+"""The outbox worker: claim due rows, decide what still needs saying, send over one SMTP connection.
+
+Claims are one guarded UPDATE (with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL), so many
+workers never take the same row. Each email's outcome is committed right after the SMTP
+server answers; a worker dying between the two is the only way an email goes out twice
+(its claim expires after CLAIM_LEASE and another worker sends it again).
+"""
+import smtplib
+import socket
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import and_, bindparam, or_, select, text, update
+from sqlalchemy.orm import selectinload
+
+from messaging.clock import utcnow
+from messaging.extensions import db
+from messaging.models import Conversation, Customer, Message, MessageAttachment, ParticipantType, User, Vendor
+from messaging.models.notifications import NotificationOutbox, OutboxStatus
+from messaging.notifications import tokens
+from messaging.notifications.mail import mail_connection, sender_domain
+from messaging.notifications.rendering import AnnouncedMessage, NotificationEmail, build_email, sender_label
+from messaging.roles import role_of
+from messaging.services.names import resolve_names
+
+CLAIM_LEASE = timedelta(minutes=10)
+MAX_BACKOFF = timedelta(hours=6)
+
+
+@dataclass
+class BatchReport:
+    claimed: int = 0
+    sent: int = 0
+    cancelled: int = 0
+    retrying: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def deliver_due(worker_id: str, *, now: datetime | None = None, limit: int | None = None) -> BatchReport:
+    """One pass: claim up to ``limit`` due rows and settle every one of them."""
+    now = now or utcnow()
+    limit = limit or current_app.config["NOTIFY_BATCH_SIZE"]
+    report = BatchReport()
+    claimed_ids = claim_due(worker_id, now=now, limit=limit)
+    report.claimed = len(claimed_ids)
+    if not claimed_ids:
+        return report
+    try:
+        emails, cancelled = _prepare(claimed_ids)
+    except Exception as error:
+        # A bug or bad data: the rows wait and count their attempts rather than loop for ever.
+        db.session.rollback()
+        for outbox_id in claimed_ids:
+            _retry_later(outbox_id, worker_id, f"could not build the email: {error!r}", report)
+        db.session.commit()
+        raise
+    for outbox_id, reason in cancelled:
+        _settle(outbox_id, worker_id, status=OutboxStatus.CANCELLED, error=reason)
+        report.cancelled += 1
+    db.session.commit()
+    if emails:
+        _send_all(emails, worker_id, report)
+    return report
+
+
+def claim_due(worker_id: str, *, now: datetime, limit: int) -> list[int]:
+    claimable = or_(
+        and_(NotificationOutbox.status.in_(OutboxStatus.WAITING), NotificationOutbox.due_at <= now),
+        and_(NotificationOutbox.status == OutboxStatus.SENDING, NotificationOutbox.claimed_at < now - CLAIM_LEASE),
+    )
+    # SKIP LOCKED: rows another worker is claiming are passed over, not waited for (PostgreSQL;
+    # SQLite renders no FOR UPDATE and serialises writers, and the guard repeats the condition).
+    candidates = (
+        select(NotificationOutbox.id)
+        .where(claimable)
+        .order_by(NotificationOutbox.due_at, NotificationOutbox.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    claimed = db.session.scalars(
+        update(NotificationOutbox)
+        .where(NotificationOutbox.id.in_(candidates), claimable)
+        .values(
+            status=OutboxStatus.SENDING,
+            claimed_at=now,
+            claimed_by=worker_id,
+            attempts=NotificationOutbox.attempts + 1,
+        )
+        .returning(NotificationOutbox.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    db.session.commit()
+    return sorted(claimed)
+
+
+def _prepare(outbox_ids: list[int]) -> tuple[list[tuple[int, object]], list[tuple[int, str]]]:
+    """The emails to send, and the rows no longer worth an email (read meanwhile, turned off)."""
+    rows = db.session.scalars(
+        select(NotificationOutbox)
+        .where(NotificationOutbox.id.in_(outbox_ids))
+        .options(selectinload(NotificationOutbox.participant))
+    ).all()
+    participants = {row.id: row.participant for row in rows}
+    accounts = _accounts([p for p in participants.values()])
+    conversations = {
+        conversation.id: (conversation, vendor_name)
+        for conversation, vendor_name in db.session.execute(
+            select(Conversation, Vendor.name)
+            .outerjoin(Vendor, Vendor.id == Conversation.vendor_id)
+            .where(Conversation.id.in_({row.conversation_id for row in rows}))
+        )
+    }
+    messages = db.session.scalars(
+        select(Message)
+        .where(
+            or_(*[
+                and_(Message.conversation_id == row.conversation_id,
+                     Message.id.between(row.first_message_id, row.last_message_id))
+                for row in rows
+            ]),
+            Message.is_system_message.is_(False),
+        )
+        .order_by(Message.id)
+    ).all()
+    by_conversation = defaultdict(list)
+    for message in messages:
+        by_conversation[message.conversation_id].append(message)
+    attachment_names = defaultdict(list)
+    if messages:
+        for message_id, name in db.session.execute(
+            select(MessageAttachment.message_id, MessageAttachment.original_filename)
+            .where(MessageAttachment.message_id.in_([m.id for m in messages]))
+            .order_by(MessageAttachment.id)
+        ):
+            attachment_names[message_id].append(name)
+    names = resolve_names(db.session, {(m.sender_type, m.sender_id) for m in messages})
+    domain = sender_domain()
+    base_url = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+
+    emails, cancelled = [], []
+    with current_app.test_request_context(base_url=base_url):
+        for row in rows:
+            participant = participants[row.id]
+            account = accounts.get((participant.participant_type, participant.participant_id))
+            if not participant.email_notifications:
+                cancelled.append((row.id, "email notifications turned off"))
+                continue
+            if account is None:
+                cancelled.append((row.id, "recipient account inactive"))
+                continue
+            announced = [
+                message for message in by_conversation[row.conversation_id]
+                if row.first_message_id <= message.id <= row.last_message_id
+                and (message.sender_type, message.sender_id) != (participant.participant_type, participant.participant_id)
+                and (participant.last_read_at is None or message.created_at > participant.last_read_at)
+            ]
+            if participant.unread_count == 0 or not announced:
+                cancelled.append((row.id, "read in the app"))
+                continue
+            conversation, vendor_name = conversations[row.conversation_id]
+            pages = role_of(ParticipantType(participant.participant_type)).pages
+            unsubscribe = tokens.unsubscribe_token(participant.id, conversation.id)
+            notification = NotificationEmail(
+                outbox_id=row.id,
+                conversation_id=conversation.id,
+                subject=conversation.subject,
+                recipient_name=account.full_name,
+                recipient_email=account.email,
+                messages=[
+                    AnnouncedMessage(
+                        sender_label=sender_label(
+                            ParticipantType(m.sender_type), names[(m.sender_type, m.sender_id)], vendor_name
+                        ),
+                        created_at=m.created_at,
+                        content=m.content,
+                        attachment_names=attachment_names[m.id],
+                    )
+                    for m in announced
+                ],
+                thread_url=pages.url("thread", conversation_id=conversation.id, _external=True),
+                unsubscribe_url=_external("email_unsubscribe.confirm", token=unsubscribe),
+                one_click_unsubscribe_url=_external("email_unsubscribe.one_click", token=unsubscribe),
+                reply_address=tokens.reply_address(participant.id, conversation.id),
+            )
+            emails.append((row.id, build_email(notification, domain=domain)))
+    return emails, cancelled
+
+
+def _external(endpoint: str, **values) -> str:
+    from flask import url_for
+
+    return url_for(endpoint, _external=True, **values)
+
+
+def _accounts(participants) -> dict:
+    """Active accounts of these participants, by (participant type, id)."""
+    user_ids = {p.participant_id for p in participants if p.participant_type != ParticipantType.CUSTOMER}
+    customer_ids = {p.participant_id for p in participants if p.participant_type == ParticipantType.CUSTOMER}
+    found = {}
+    if user_ids:
+        users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(user_ids), User.is_active.is_(True)))}
+        for p in participants:
+            if p.participant_type != ParticipantType.CUSTOMER and p.participant_id in users:
+                found[(p.participant_type, p.participant_id)] = users[p.participant_id]
+    if customer_ids:
+        for customer in db.session.scalars(
+            select(Customer).where(Customer.id.in_(customer_ids), Customer.is_active.is_(True))
+        ):
+            found[(ParticipantType.CUSTOMER, customer.id)] = customer
+    return found
+
+
+def _send_all(emails, worker_id: str, report: BatchReport) -> None:
+    """Send through one connection; settle each row as soon as the server has answered for it."""
+    connection = mail_connection()
+    remaining = list(emails)
+    try:
+        connection.open()
+        while remaining:
+            outbox_id, email = remaining[0]
+            email.connection = connection
+            try:
+                email.send()
+            except smtplib.SMTPRecipientsRefused as error:
+                codes = [code for code, _ in error.recipients.values()]
+                _refused(outbox_id, worker_id, min(codes), _describe(error.recipients), report)
+            except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, socket.timeout):
+                raise
+            except smtplib.SMTPResponseException as error:
+                _refused(outbox_id, worker_id, error.smtp_code, _decode(error.smtp_error), report)
+            else:
+                _settle(outbox_id, worker_id, status=OutboxStatus.SENT)
+                report.sent += 1
+            _commit_without_waiting_for_disk()
+            remaining.pop(0)
+    except (OSError, smtplib.SMTPException) as error:
+        # The server is gone or unreachable: every row not yet answered for waits and tries again.
+        reason = f"{type(error).__name__}: {error}"
+        report.errors.append(reason)
+        for outbox_id, _ in remaining:
+            _retry_later(outbox_id, worker_id, reason, report)
+        db.session.commit()
+    finally:
+        try:
+            connection.close()
+        except (OSError, smtplib.SMTPException):
+            pass
+
+
+def _commit_without_waiting_for_disk() -> None:
+    """Commit one email's outcome without waiting for PostgreSQL's WAL flush (a disk sync per email
+    would bound a worker to the disk's sync rate). Only a crash of the database server itself can
+    lose the last fraction of a second of these records; those emails are then sent again, the same
+    at-least-once case as a worker dying after the SMTP server accepted an email."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+    db.session.commit()
+
+
+def _refused(outbox_id: int, worker_id: str, code: int, reason: str, report: BatchReport) -> None:
+    if code >= 500:
+        _settle(outbox_id, worker_id, status=OutboxStatus.FAILED, error=f"{code} {reason}")
+        report.failed += 1
+    else:
+        _retry_later(outbox_id, worker_id, f"{code} {reason}", report)
+
+
+def _retry_later(outbox_id: int, worker_id: str, reason: str, report: BatchReport) -> None:
+    row = db.session.get(NotificationOutbox, outbox_id)
+    config = current_app.config
+    if row.attempts >= config["NOTIFY_MAX_ATTEMPTS"]:
+        _settle(outbox_id, worker_id, status=OutboxStatus.FAILED, error=f"gave up after {row.attempts} attempts: {reason}")
+        report.failed += 1
+        return
+    backoff = min(timedelta(seconds=config["NOTIFY_RETRY_BASE_SECONDS"] * 2 ** (row.attempts - 1)), MAX_BACKOFF)
+    _settle(outbox_id, worker_id, status=OutboxStatus.RETRYING, error=reason, due_at=utcnow() + backoff)
+    report.retrying += 1
+
+
+# Built once: settling runs once per email, and building the statement cost more than running it.
+_SETTLE = (
+    update(NotificationOutbox)
+    .where(
+        NotificationOutbox.id == bindparam("outbox_id"),
+        NotificationOutbox.status == OutboxStatus.SENDING,
+        # Only the worker holding the claim settles the row.
+        NotificationOutbox.claimed_by == bindparam("worker_id"),
+    )
+    .execution_options(synchronize_session=False)
+)
+
+
+def _settle(outbox_id: int, worker_id: str, *, status: str, error: str | None = None, due_at=None) -> None:
+    values = {"status": status, "last_error": error}
+    if status == OutboxStatus.SENT:
+        values["sent_at"] = utcnow()
+    if due_at is not None:
+        values["due_at"] = due_at
+    db.session.execute(_SETTLE.values(**values), {"outbox_id": outbox_id, "worker_id": worker_id})
+
+
+def _describe(recipients: dict) -> str:
+    return "; ".join(f"{address}: {code} {_decode(text)}" for address, (code, text) in recipients.items())
+
+
+def _decode(text) -> str:
+    return text.decode(errors="replace") if isinstance(text, bytes) else str(text)

@@ -1,0 +1,127 @@
+"""MessageNotificationService: queue the emails a new message calls for, in the sender's transaction.
+
+It only writes outbox rows to the session it is given (flushed, not committed); the
+worker (:mod:`messaging.notifications.delivery`) sends them later. A web request
+therefore never waits for, or fails because of, an SMTP server.
+"""
+from datetime import datetime, timedelta
+from functools import cache
+
+from flask import current_app
+from sqlalchemy import and_, bindparam, exists, func, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from messaging.identity import Principal
+from messaging.models import ConversationParticipant
+from messaging.models.notifications import NotificationOutbox, NotificationPreference, OutboxStatus
+
+_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+class MessageNotificationService:
+    def __init__(self, session: Session, *, delay: timedelta, min_interval: timedelta):
+        self.session = session
+        self.delay = delay
+        self.min_interval = min_interval
+
+    def notify_new_message(
+        self, *, conversation_id: int, message_id: int, sender: Principal, now: datetime, new_conversation: bool
+    ) -> int:
+        """Queue (or extend) one email per other participant who wants them; the number of recipients."""
+        if new_conversation:
+            self._apply_new_conversation_defaults(conversation_id, sender)
+        # Core execution on the session's connection (same transaction): the ORM layer has nothing to add here.
+        connection = self.session.connection()
+        recipients = connection.execute(
+            _RECIPIENTS, {"conversation_id": conversation_id, "sender_type": sender.type, "sender_id": sender.id}
+        ).all()
+        if not recipients:
+            return 0
+        rows = [
+            {
+                "participant_id": participant_id,
+                "conversation_id": conversation_id,
+                "status": OutboxStatus.PENDING,
+                "first_message_id": message_id,
+                "last_message_id": message_id,
+                "message_count": 1,
+                "created_at": now,
+                "due_at": self._due_at(now, last_emailed_at),
+                "attempts": 0,
+            }
+            for participant_id, last_emailed_at in recipients
+        ]
+        connection.execute(_upsert(connection.dialect.name), rows)
+        return len(rows)
+
+    def _due_at(self, now: datetime, last_emailed_at: datetime | None) -> datetime:
+        due = now + self.delay
+        if last_emailed_at is not None:
+            due = max(due, last_emailed_at + self.min_interval)
+        return due
+
+    def _apply_new_conversation_defaults(self, conversation_id: int, sender: Principal) -> None:
+        """Whoever turned "email me about new conversations" off starts this one with email off."""
+        self.session.execute(
+            update(ConversationParticipant)
+            .where(
+                ConversationParticipant.conversation_id == conversation_id,
+                _others(bindparam("sender_type"), bindparam("sender_id")),
+                exists().where(
+                    NotificationPreference.participant_type == ConversationParticipant.participant_type,
+                    NotificationPreference.account_id == ConversationParticipant.participant_id,
+                    NotificationPreference.email_new_conversations.is_(False),
+                ),
+            )
+            .values(email_notifications=False)
+            .execution_options(synchronize_session=False),
+            {"sender_type": sender.type, "sender_id": sender.id},
+        )
+
+
+def _others(sender_type, sender_id):
+    return ~and_(
+        ConversationParticipant.participant_type == sender_type,
+        ConversationParticipant.participant_id == sender_id,
+    )
+
+
+# The statements run on every message are built once: building them cost more than running them.
+_LAST_EMAILED = (
+    select(func.max(NotificationOutbox.claimed_at))
+    .where(
+        NotificationOutbox.participant_id == ConversationParticipant.id,
+        NotificationOutbox.status.in_((OutboxStatus.SENT, OutboxStatus.SENDING)),
+    )
+    .scalar_subquery()
+)
+_RECIPIENTS = select(ConversationParticipant.id, _LAST_EMAILED).where(
+    ConversationParticipant.conversation_id == bindparam("conversation_id"),
+    ConversationParticipant.email_notifications.is_(True),
+    _others(bindparam("sender_type"), bindparam("sender_id")),
+)
+
+
+@cache
+def _upsert(dialect_name: str):
+    insert = _INSERTS[dialect_name](NotificationOutbox)
+    # A message arriving while an email waits joins it: the waiting row keeps its due time.
+    return insert.on_conflict_do_update(
+        index_elements=[NotificationOutbox.participant_id],
+        # A literal, as in the index: PostgreSQL infers a partial index only from the same predicate.
+        index_where=text(f"status = '{OutboxStatus.PENDING}'"),
+        set_={
+            "last_message_id": insert.excluded.last_message_id,
+            "message_count": NotificationOutbox.message_count + 1,
+        },
+    )
+
+
+def notification_service(session: Session) -> MessageNotificationService:
+    config = current_app.config
+    return MessageNotificationService(
+        session,
+        delay=timedelta(seconds=config["NOTIFY_DELAY"]),
+        min_interval=timedelta(seconds=config["NOTIFY_MIN_INTERVAL"]),
+    )
