@@ -6,7 +6,7 @@ from messaging import create_app
 
 @pytest.fixture
 def production_environment(monkeypatch, tmp_path):
-    monkeypatch.setenv("SECRET_KEY", "s3cret")
+    monkeypatch.setenv("SECRET_KEY", "a-production-secret-of-32-chars!")
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'prod.sqlite3'}")
     monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
     monkeypatch.delenv("MAIL_BACKEND", raising=False)
