@@ -43,6 +43,13 @@ class Config:
     # client cannot escape the per-address limit by sending that header itself.
     TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", 0))
 
+    # Marketplace cases (decisions §7). Links to what a conversation is about, with {ref} for the
+    # host's order number or SKU; unset, no link is shown.
+    ORDER_URL_TEMPLATE = os.environ.get("ORDER_URL_TEMPLATE") or None
+    PRODUCT_URL_TEMPLATE = os.environ.get("PRODUCT_URL_TEMPLATE") or None
+    # How many conversations one customer may start in any 24 hours (429 beyond).
+    CUSTOMER_CONVERSATIONS_PER_DAY = int(os.environ.get("CUSTOMER_CONVERSATIONS_PER_DAY", 10))
+
 
 class DevelopmentConfig(Config):
     DEBUG = True

@@ -7,6 +7,7 @@ over HTTP (no credential, no CSRF token, a body of the wrong media type) are def
 from dataclasses import dataclass
 
 from messaging.services.accounts import AuthenticationFailed, VendorChoiceRequired
+from messaging.services.conversations.cases import TooManyConversations
 from messaging.services.errors import (
     ConversationClosed,
     FileTooLarge,
@@ -71,6 +72,7 @@ REFUSALS: dict[type[MessagingError], HttpMeaning] = {
     WrongSurface: HttpMeaning(401, "wrong_role"),
     CsrfRequired: HttpMeaning(400, "csrf_failed"),
     UnsupportedMediaType: HttpMeaning(415, "unsupported_media_type"),
+    TooManyConversations: HttpMeaning(429, "too_many_requests"),
     MessagingError: HttpMeaning(400, "bad_request"),
 }
 

@@ -40,7 +40,7 @@ from messaging.services.conversations.validation import (
     require_text_or_files,
 )
 from messaging.services.errors import ConversationClosed, InvalidInput, NotAllowed
-from messaging.services.read_models import MessageItem
+from messaging.services.read_models import ConversationContext, MessageItem
 from messaging.unit_of_work import after_rollback
 
 STATUS_NOTES = {ConversationStatus.CLOSED: "Closed by", ConversationStatus.OPEN: "Reopened by"}
@@ -55,6 +55,8 @@ class NewConversation:
     initial_message: str
     vendor_id: int | None = None
     uploads: tuple[Upload, ...] | list[Upload] = ()
+    # What it is about on the host marketplace (decisions §7), already checked.
+    context: ConversationContext | None = None
 
 
 class ConversationCommands:
@@ -77,8 +79,8 @@ class ConversationCommands:
         )
         now = utcnow()
         conversation = self._open_conversation(principal, draft, subject, vendor_id, preview_of(content, files), now)
-        message = self._write_message(conversation.id, principal, content, now)
-        self._attach_files(message, files, now)
+        message = self.write_message(conversation.id, principal, content, now)
+        self.attach_files(message, files, now)
         return conversation.id
 
     def post_message(
@@ -95,8 +97,8 @@ class ConversationCommands:
         self._record_activity(conversation_id, now, preview_of(content, files))
         self.session.expire(scoped.conversation)
         self.join_as_participant(conversation_id, principal, now=now)
-        message = self._write_message(conversation_id, principal, content, now)
-        attachments = self._attach_files(message, files, now)
+        message = self.write_message(conversation_id, principal, content, now)
+        attachments = self.attach_files(message, files, now)
         self._count_unread_for_others(conversation_id, principal)
         return assembly.message_item(message, principal.name, attachments)
 
@@ -117,7 +119,7 @@ class ConversationCommands:
 
     def post_system_note(self, conversation_id: int, author: Principal, text: str, now: datetime) -> Message:
         """A note of something that happened ("Closed by …"): shown in the thread, never unread, never the preview."""
-        return self._write_message(conversation_id, author, text, now, is_system=True)
+        return self.write_message(conversation_id, author, text, now, is_system=True)
 
     def mark_read(self, principal: Principal, conversation_id: int) -> bool:
         """Zero the caller's unread count; True when there was something unread (else nothing is written)."""
@@ -156,6 +158,10 @@ class ConversationCommands:
             message_count=1,
             last_message_preview=preview,
         )
+        if draft.context is not None:
+            conversation.context_type = draft.context.type
+            conversation.context_ref = draft.context.ref
+            conversation.context_label = draft.context.label or None
         conversation.participants = [
             ConversationParticipant(
                 participant_type=principal.type, participant_id=principal.id, unread_count=0,
@@ -200,7 +206,7 @@ class ConversationCommands:
         )
         return result.rowcount == 1
 
-    def _write_message(
+    def write_message(
         self, conversation_id: int, sender: Principal, content: str, now: datetime, *, is_system: bool = False
     ) -> Message:
         message = Message(
@@ -215,7 +221,7 @@ class ConversationCommands:
         self.session.flush()
         return message
 
-    def _attach_files(self, message: Message, files: list[ValidatedFile], now: datetime) -> list[MessageAttachment]:
+    def attach_files(self, message: Message, files: list[ValidatedFile], now: datetime) -> list[MessageAttachment]:
         """Store the files and their rows; should the transaction not commit, the files go too."""
         stored = self.attachments.store_all(message.conversation_id, files, now=now)
         after_rollback(self.session, lambda: self.attachments.discard(stored))
