@@ -72,6 +72,8 @@ class RolePages:
     counterpart_is_team: bool = False
     # The list offers an "Escalated" filter (the marketplace's mediators).
     escalated_filter: bool = False
+    # More sidebar entries after "Messages": (endpoint, label).
+    more_nav: tuple[tuple[str, str], ...] = ()
 
     def type_chip(self, conversation_type) -> str:
         return dict(self.type_chips).get(getattr(conversation_type, "value", conversation_type), "")
@@ -128,6 +130,7 @@ ADMIN = Role(
         type_chips=((ConversationType.ADMIN_VENDOR.value, "Vendor"), (ConversationType.ADMIN_CUSTOMER.value, "Customer")),
         shows_vendor_name=True,
         escalated_filter=True,
+        more_nav=(("admin_settings.messaging", "Messaging settings"),),
     ),
 )
 

@@ -12,7 +12,7 @@ from messaging.models import ConversationStatus
 from messaging.roles import Role
 from messaging.services import messaging_service
 from messaging.services.errors import ConversationClosed, FileTooLarge, InvalidInput, UnsupportedFileType
-from messaging.web import htmx
+from messaging.web import cases, htmx
 from messaging.web.access import require_role
 from messaging.web.attachment_download import download_attachment
 from messaging.web.forms import FormState, ListQuery, read_list_query, read_recipient, read_recipient_type
@@ -37,6 +37,8 @@ def build_blueprint(role: Role) -> Blueprint:
         ("/<int:conversation_id>/close", "close", close, ["POST"]),
         ("/<int:conversation_id>/reopen", "reopen", reopen, ["POST"]),
         ("/<int:conversation_id>/preferences", "preferences", preferences, ["POST"]),
+        ("/<int:conversation_id>/escalate", "escalate", cases.escalate, ["POST"]),
+        ("/<int:conversation_id>/resolve", "resolve", cases.resolve, ["POST"]),
         ("/<int:conversation_id>/attachments/<int:attachment_id>", "attachment", download_attachment, ["GET"]),
     ]
     for rule, endpoint, view, methods in routes:
@@ -160,6 +162,8 @@ def preferences(conversation_id: int):
 
 def compose():
     """The compose form: a modal with htmx, a page of its own without JavaScript."""
+    if g.role.policy.starts_with_own_shop:
+        return cases.compose_to_shop()  # customers write to their shop, naming no one (decisions §7)
     form = FormState(values=_compose_values())
     status = 200
     if request.method == "POST" and request.form.get("action") != "search":
@@ -192,13 +196,17 @@ def _create_conversation(form: FormState):
         vendor_id=choice.vendor_id,
         initial_message=form.get("initial_message"),
         uploads=request.files.getlist("attachments"),
+        context_type=form.get("context_type"),
+        context_ref=form.get("context_ref"),
+        context_label=form.get("context_label"),
     )
 
 
 def _compose_values() -> dict:
     source = request.form if request.method == "POST" else request.args
     return {name: source.get(name, "") for name in
-            ("recipient_type", "recipient_q", "recipient", "subject", "initial_message")}
+            ("recipient_type", "recipient_q", "recipient", "subject", "initial_message",
+             "context_type", "context_ref", "context_label")}
 
 
 def _created(detail):
@@ -227,11 +235,11 @@ def recipients():
 
 
 def _render_page(*, list_query: ListQuery | None = None, conversation_id: int | None = None,
-                 reply_form: FormState | None = None):
+                 reply_form: FormState | None = None, **extra_context):
     """The full page: the list (beside the thread on admin and vendor pages) and the open thread."""
     service = messaging_service()
     list_query = list_query or read_list_query(request.args, g.pages)
-    context = {"detail": None, "reply_form": reply_form or FormState(), "list_query": list_query}
+    context = {"detail": None, "reply_form": reply_form or FormState(), "list_query": list_query, **extra_context}
     if conversation_id is not None:
         context["detail"] = service.get_conversation(g.principal, conversation_id)
     if g.pages.split_panel or conversation_id is None:
