@@ -125,9 +125,12 @@ ADMIN = Role(
         type_filters=(
             (ConversationType.ADMIN_VENDOR.value, "Vendors"),
             (ConversationType.ADMIN_CUSTOMER.value, "Customers"),
+            # Shop–customer conversations admins were brought into (decisions §7).
+            (ConversationType.VENDOR_CUSTOMER.value, "Shop cases"),
         ),
         recipient_labels=((ParticipantType.VENDOR, "Vendor staff"), (ParticipantType.CUSTOMER, "Customer")),
-        type_chips=((ConversationType.ADMIN_VENDOR.value, "Vendor"), (ConversationType.ADMIN_CUSTOMER.value, "Customer")),
+        type_chips=((ConversationType.ADMIN_VENDOR.value, "Vendor"), (ConversationType.ADMIN_CUSTOMER.value, "Customer"),
+                    (ConversationType.VENDOR_CUSTOMER.value, "Shop case")),
         shows_vendor_name=True,
         escalated_filter=True,
         more_nav=(("admin_settings.messaging", "Messaging settings"),),
