@@ -18,7 +18,6 @@ from messaging.models import (
     ConversationParticipant,
     ConversationStatus,
     ConversationType,
-    ParticipantType,
 )
 from messaging.models.conversation import ESCALATION_REASON_MAX_LENGTH
 from messaging.policy import escalated_clause
@@ -184,9 +183,7 @@ class ConversationCases:
 
 def ensure_customer_may_start(principal: Principal) -> None:
     """Customers start conversations only while the platform allows it (403 otherwise, as before)."""
-    if not policy_for(principal).starts_with_own_shop or principal.type != ParticipantType.CUSTOMER:
-        raise NotAllowed("You can reply to conversations but not start them.")
-    if not customers_can_start():
+    if not policy_for(principal).starts_with_own_shop or not customers_can_start():
         raise NotAllowed("You can reply to conversations but not start them.")
 
 
