@@ -35,11 +35,6 @@ class RolePolicy:
     starts_with_own_shop: bool = False
 
     @property
-    def scope_reads_own_row(self) -> bool:
-        """Whether scope_clause looks at the caller's own participant row (so a count must join it)."""
-        return self.participants_only or bool(self.mediated_types)
-
-    @property
     def can_create(self) -> bool:
         return bool(self.creatable)
 

@@ -52,15 +52,17 @@ class Conversation(db.Model):
         # Covers the page total of a vendor's team inbox (vendor, visible types, status filter).
         Index("ix_conversations_vendor_type_status", "vendor_id", "conversation_type", "status"),
         # Marketplace cases (decisions §7): the ?context_type=&context_ref= filter, a customer's
-        # daily start limit, and the admins' "Escalated" list read in activity order.
+        # daily start limit, and conversations ever escalated (the admins' "Escalated" list, in activity
+        # order, and the shop-customer conversations an admin may have joined).
         Index("ix_conversations_context", "context_type", "context_ref"),
         Index("ix_conversations_creator", "created_by_type", "created_by_id", "created_at"),
         Index(
             "ix_conversations_escalated",
+            "conversation_type",
             "last_message_at",
             "id",
-            sqlite_where=text("escalated_at IS NOT NULL AND resolved_at IS NULL"),
-            postgresql_where=text("escalated_at IS NOT NULL AND resolved_at IS NULL"),
+            sqlite_where=text("escalated_at IS NOT NULL"),
+            postgresql_where=text("escalated_at IS NOT NULL"),
         ),
     )
 

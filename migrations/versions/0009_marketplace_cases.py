@@ -14,7 +14,7 @@ down_revision = '0004_inbox_performance'
 branch_labels = None
 depends_on = None
 
-ESCALATED = 'escalated_at IS NOT NULL AND resolved_at IS NULL'
+EVER_ESCALATED = 'escalated_at IS NOT NULL'
 
 settings = sa.table(
     'platform_settings',
@@ -36,8 +36,8 @@ def upgrade():
         batch_op.add_column(sa.Column('resolved_by_id', sa.Integer(), nullable=True))
         batch_op.create_index('ix_conversations_context', ['context_type', 'context_ref'], unique=False)
         batch_op.create_index('ix_conversations_creator', ['created_by_type', 'created_by_id', 'created_at'], unique=False)
-        batch_op.create_index('ix_conversations_escalated', ['last_message_at', 'id'], unique=False,
-                              sqlite_where=sa.text(ESCALATED), postgresql_where=sa.text(ESCALATED))
+        batch_op.create_index('ix_conversations_escalated', ['conversation_type', 'last_message_at', 'id'], unique=False,
+                              sqlite_where=sa.text(EVER_ESCALATED), postgresql_where=sa.text(EVER_ESCALATED))
 
     op.create_table('platform_setting_changes',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -65,8 +65,8 @@ def downgrade():
     op.drop_table('platform_setting_changes')
 
     with op.batch_alter_table('conversations', schema=None) as batch_op:
-        batch_op.drop_index('ix_conversations_escalated', sqlite_where=sa.text(ESCALATED),
-                            postgresql_where=sa.text(ESCALATED))
+        batch_op.drop_index('ix_conversations_escalated', sqlite_where=sa.text(EVER_ESCALATED),
+                            postgresql_where=sa.text(EVER_ESCALATED))
         batch_op.drop_index('ix_conversations_creator')
         batch_op.drop_index('ix_conversations_context')
         batch_op.drop_column('resolved_by_id')

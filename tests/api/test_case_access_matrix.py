@@ -48,8 +48,10 @@ def test_api_answers_404_outside_the_audience(caller, service, marketplace, stat
         api = caller(getattr(marketplace, name))
         expected = name in AUDIENCE[state]
         assert api.get(f"/{conversation_id}").status_code == (200 if expected else 404), (state, name)
-        listed = {item["id"] for item in api.get("?per_page=100").get_json()["items"]}
+        page = api.get("?per_page=100").get_json()
+        listed = {item["id"] for item in page["items"]}
         assert (conversation_id in listed) == expected, (state, name)
+        assert page["total"] == len(page["items"]), (state, name)  # the total counts the same scope
         # Writing into it is as out of reach as reading it.
         if not expected:
             assert api.post(f"/{conversation_id}/messages", json={"content": "hi"}).status_code == 404

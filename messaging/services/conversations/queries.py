@@ -21,7 +21,7 @@ from messaging.models import (
     User,
 )
 from messaging.models.enums import USER_PARTICIPANT_TYPES
-from messaging.policy import escalated_clause, own_row_join, scope_clause
+from messaging.policy import escalated_clause, own_row_join, scope_clause, scope_parts
 from messaging.roles import policy_for
 from messaging.services.attachments import MessageAttachmentService
 from messaging.services.conversations import assembly
@@ -124,14 +124,21 @@ class ConversationQueries:
         )
 
     def _total(self, principal: Principal, filters: ListFilters, conditions: list) -> int:
-        # The total counts conversations, so it joins the caller's own row only when a condition needs it.
-        query = select(func.count()).select_from(Conversation)
-        policy = policy_for(principal)
-        if policy.participants_only or filters.unread_only:
-            query = query.join(OWN_ROW, own_row_join(principal, OWN_ROW))
-        elif policy.scope_reads_own_row:
-            query = query.outerjoin(OWN_ROW, own_row_join(principal, OWN_ROW))
-        return self.session.scalar(query.where(scope_clause(principal, OWN_ROW), *conditions))
+        # The total counts conversations, so it joins the caller's own row only when a condition needs it;
+        # a scope of several parts (a mediator's) is counted part by part, in one statement.
+        counts = []
+        for part in scope_parts(principal, OWN_ROW):
+            query = select(func.count()).select_from(Conversation)
+            if part.own_row_join == "inner" or (filters.unread_only and part.own_row_join is None):
+                query = query.join(OWN_ROW, own_row_join(principal, OWN_ROW))
+            elif part.own_row_join == "outer":
+                # An unread filter on this part finds nothing (no own row), which is right: nothing is unread.
+                query = query.outerjoin(OWN_ROW, own_row_join(principal, OWN_ROW))
+            counts.append(query.where(part.condition, *conditions))
+        if len(counts) == 1:
+            return self.session.scalar(counts[0])
+        return self.session.scalar(select(sum((count.scalar_subquery() for count in counts[1:]),
+                                              counts[0].scalar_subquery())))
 
     def unread_total(self, principal: Principal) -> int:
         """The header badge: unread messages summed over the caller's conversations in scope."""
