@@ -5,7 +5,7 @@ principal's role policy allows.
 """
 from dataclasses import dataclass
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from messaging.identity import Principal
@@ -183,7 +183,9 @@ def _filter_conditions(filters: ListFilters) -> list:
     if filters.unread_only:
         conditions.append(OWN_ROW.unread_count > 0)
     if filters.escalated_only:
-        conditions.append(escalated_clause())
+        # Only shop–customer conversations are ever escalated; saying so lets the list be read from
+        # the index of escalated conversations instead of filtering the whole activity order.
+        conditions.append(and_(Conversation.conversation_type == ConversationType.VENDOR_CUSTOMER, escalated_clause()))
     if filters.context_type:
         conditions.append(Conversation.context_type == filters.context_type)
     if filters.context_ref:
