@@ -73,6 +73,12 @@ class Config:
     NOTIFY_BATCH_SIZE = 100
     # A reply address older than this is refused (the thread link still works).
     REPLY_TOKEN_MAX_AGE_SECONDS = 180 * 24 * 3600
+    # Marketplace cases (decisions §7). Links to what a conversation is about, with {ref} for the
+    # host's order number or SKU; unset, no link is shown.
+    ORDER_URL_TEMPLATE = os.environ.get("ORDER_URL_TEMPLATE") or None
+    PRODUCT_URL_TEMPLATE = os.environ.get("PRODUCT_URL_TEMPLATE") or None
+    # How many conversations one customer may start in any 24 hours (429 beyond).
+    CUSTOMER_CONVERSATIONS_PER_DAY = int(os.environ.get("CUSTOMER_CONVERSATIONS_PER_DAY", 10))
 
 
 class DevelopmentConfig(Config):

@@ -14,7 +14,8 @@ from werkzeug.datastructures import FileStorage
 from messaging.extensions import db
 from messaging.models import Conversation, ConversationType, Customer, User, Vendor
 from messaging.services import accounts, messaging_service
-from messaging.services.platform_settings import ensure_default_settings
+from messaging.services.conversations import ShopConversation
+from messaging.services.platform_settings import CUSTOMERS_CAN_START, ensure_default_settings, get_setting, set_setting
 
 STAFF_PASSWORD = "demo-password"
 CUSTOMER_PASSWORD = "shop-password"
@@ -144,7 +145,32 @@ def load_demo_data() -> list[str]:
         if db.session.scalar(select(Conversation.id).where(Conversation.subject == conversation.subject)) is None:
             _create_conversation(conversation)
             created.append(f"conversation {conversation.subject!r}")
+    # decisions §7: the demo shows customers starting conversations, so the setting is on here.
+    if get_setting(CUSTOMERS_CAN_START) != "true":
+        set_setting(CUSTOMERS_CAN_START, "true")
+        created.append("setting messaging_customers_can_start = true")
+    if db.session.scalar(select(Conversation.id).where(Conversation.subject == ORDER_CASE_SUBJECT)) is None:
+        _create_order_case()
+        created.append(f"conversation {ORDER_CASE_SUBJECT!r}")
     return created
+
+
+ORDER_CASE_SUBJECT = "Two items missing from my box"
+
+
+def _create_order_case() -> None:
+    """A customer asks about an order from the order page's entry point; the shop answers; the customer
+    asks the marketplace to step in, so the admins' "Escalated" filter has something to show."""
+    service = messaging_service()
+    customer = _principal("customer", "chris@example.test", "green-grocer")
+    staff = _principal("vendor", "gina@greengrocer.test", "green-grocer")
+    detail = service.start_with_own_shop(customer, ShopConversation(
+        subject=ORDER_CASE_SUBJECT,
+        initial_message="The leeks and the kale were not in yesterday's delivery.",
+        context_type="order", context_ref="GG-10042", context_label="Weekly vegetable box, 24 Nov",
+    ))
+    service.send_message(staff, detail.id, "Our packing list says they went out. Could you check again?")
+    service.escalate(customer, detail.id, "The shop says the items were packed, but they were not in the box.")
 
 
 def _create_conversation(spec: DemoConversation) -> None:

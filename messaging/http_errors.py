@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from messaging.request_input import MalformedJson
 from messaging.send_limits import SendingTooFast
 from messaging.services.accounts import AuthenticationFailed, VendorChoiceRequired
+from messaging.services.conversations.cases import TooManyConversations
 from messaging.services.errors import (
     ConversationClosed,
     FileTooLarge,
@@ -75,6 +76,7 @@ REFUSALS: dict[type[MessagingError], HttpMeaning] = {
     UnsupportedMediaType: HttpMeaning(415, "unsupported_media_type"),
     MalformedJson: HttpMeaning(400, "invalid_json"),
     SendingTooFast: HttpMeaning(429, "too_many_requests"),
+    TooManyConversations: HttpMeaning(429, "too_many_requests"),
     MessagingError: HttpMeaning(400, "bad_request"),
 }
 

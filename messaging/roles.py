@@ -26,6 +26,13 @@ class RolePolicy:
     # Vendor staff may work for several vendors and see one at a time: their rows need the join.
     # tests/test_role_registry.py checks this promise against scope_clause on real data.
     own_rows_always_in_scope: bool = False
+    # Marketplace cases (decisions §7). Types this role sees only while escalated, or once it took
+    # part (admins mediating between a shop and its customer); escalating; resolving; and starting
+    # a conversation with one's own shop while the platform setting allows it (customers).
+    mediated_types: tuple[ConversationType, ...] = ()
+    can_escalate: bool = False
+    can_resolve: bool = False
+    starts_with_own_shop: bool = False
 
     @property
     def can_create(self) -> bool:
@@ -58,6 +65,10 @@ class RolePages:
     shows_vendor_name: bool = False
     # Customers write to a team (the shop, or the marketplace), never to a named staff member.
     counterpart_is_team: bool = False
+    # The list offers an "Escalated" filter (the marketplace's mediators).
+    escalated_filter: bool = False
+    # More sidebar entries after "Messages": (endpoint, label).
+    more_nav: tuple[tuple[str, str], ...] = ()
 
     def type_chip(self, conversation_type) -> str:
         return dict(self.type_chips).get(getattr(conversation_type, "value", conversation_type), "")
@@ -91,7 +102,11 @@ ADMIN = Role(
             ConversationType.ADMIN_CUSTOMER: ParticipantType.CUSTOMER,
         },
         can_close=True,
+        # An admin's row in a vendor-customer conversation exists only once they took part,
+        # and taking part keeps it in scope: the promise still holds (tests/test_role_registry.py).
         own_rows_always_in_scope=True,
+        mediated_types=(ConversationType.VENDOR_CUSTOMER,),
+        can_resolve=True,
     ),
     pages=RolePages(
         blueprint_name="admin_messages",
@@ -105,10 +120,15 @@ ADMIN = Role(
         type_filters=(
             (ConversationType.ADMIN_VENDOR.value, "Vendors"),
             (ConversationType.ADMIN_CUSTOMER.value, "Customers"),
+            # Shop–customer conversations admins were brought into (decisions §7).
+            (ConversationType.VENDOR_CUSTOMER.value, "Shop cases"),
         ),
         recipient_labels=((ParticipantType.VENDOR, "Vendor staff"), (ParticipantType.CUSTOMER, "Customer")),
-        type_chips=((ConversationType.ADMIN_VENDOR.value, "Vendor"), (ConversationType.ADMIN_CUSTOMER.value, "Customer")),
+        type_chips=((ConversationType.ADMIN_VENDOR.value, "Vendor"), (ConversationType.ADMIN_CUSTOMER.value, "Customer"),
+                    (ConversationType.VENDOR_CUSTOMER.value, "Shop case")),
         shows_vendor_name=True,
+        escalated_filter=True,
+        more_nav=(("admin_settings.messaging", "Messaging settings"),),
     ),
 )
 
@@ -120,6 +140,7 @@ VENDOR = Role(
         creatable={ConversationType.VENDOR_CUSTOMER: ParticipantType.CUSTOMER},
         can_close=True,
         scoped_to_vendor=True,
+        can_escalate=True,
     ),
     pages=RolePages(
         blueprint_name="vendor_messages",
@@ -147,6 +168,8 @@ CUSTOMER = Role(
         scoped_to_vendor=True,
         participants_only=True,
         own_rows_always_in_scope=True,
+        can_escalate=True,
+        starts_with_own_shop=True,
     ),
     pages=RolePages(
         blueprint_name="shop_messages",

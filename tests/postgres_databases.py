@@ -18,7 +18,12 @@ DEFAULT_SERVER_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 def scratch_database_url(name: str) -> str:
-    """URL of a fresh, empty database ``name`` on the test PostgreSQL server."""
+    """URL of a fresh, empty database ``name`` on the test PostgreSQL server.
+
+    ``TEST_DATABASE_PREFIX`` (e.g. the branch name) is put in front, so parallel runs of
+    several checkouts against one server never drop each other's scratch databases.
+    """
+    name = os.environ.get("TEST_DATABASE_PREFIX", "") + name
     server = make_url(os.environ.get("TEST_DATABASE_URL", "") or DEFAULT_SERVER_URL)
     if not server.drivername.startswith("postgresql"):
         server = make_url(DEFAULT_SERVER_URL)

@@ -26,11 +26,33 @@ def build_every_channel(service, m):
         start(service, m.staff_a, ConversationType.VENDOR_CUSTOMER, m.customer_a),
         start(service, m.multi_in_b, ConversationType.VENDOR_CUSTOMER, m.customer_b),
     ]
+    # decisions §7: shop–customer conversations that admins reach only by escalation. One stays
+    # escalated, one is resolved after admins took part, one was resolved before anyone else joined.
+    escalated, resolved, resolved_early = (
+        start(service, m.staff_a, ConversationType.VENDOR_CUSTOMER, m.customer_a2),
+        start(service, m.staff_b, ConversationType.VENDOR_CUSTOMER, m.customer_b),
+        start(service, m.staff_a2, ConversationType.VENDOR_CUSTOMER, m.customer_a),
+    )
+    service.escalate(m.staff_a, escalated.id, "Please step in")
+    service.escalate(m.customer_b, resolved.id, "Please step in")
+    service.escalate(m.customer_a, resolved_early.id, "Please step in")
+    service.resolve(m.admin, resolved_early.id)
+    threads += [escalated, resolved, resolved_early]
     for thread in threads:
         for principal in (m.admin2, m.staff_a2, m.multi_in_a, m.customer_a2):
             try:
                 service.send_message(principal, thread.id, "me too")
             except Exception:  # out of their scope: they cannot take part, which is the point
+                pass
+    service.resolve(m.admin2, resolved.id)
+    # The admins now hold rows in shop–customer conversations, resolved ones included: the case to check.
+    took_part = service.get_conversation(m.admin2, resolved.id).participants
+    assert any(p.type == m.admin2.type and p.id == m.admin2.id for p in took_part)
+    for thread in threads:  # everyone answers once more, so rows of the resolved cases hold unread too
+        for principal in (m.staff_a, m.staff_b, m.customer_a, m.customer_b):
+            try:
+                service.send_message(principal, thread.id, "and again")
+            except Exception:  # out of their scope
                 pass
     return threads
 

@@ -6,7 +6,7 @@ document at /api/v1/openapi.json from the same schemas the views use.
 from flask import Flask
 from flask_smorest import Api
 
-from messaging.api import conversations, tokens
+from messaging.api import conversations, settings, tokens
 from messaging.api.errors import install_routing_errors
 from messaging.api.links import add_links
 from messaging.api.maintenance import idempotency_group
@@ -62,7 +62,7 @@ def init_app(app: Flask) -> None:
     api = MessagingApi(app)
     api.register_converter(ApiIdConverter, api_id_param_schema)
 
-    for blueprint in (conversations.blp, tokens.blp):
+    for blueprint in (conversations.blp, tokens.blp, settings.blp):
         # Bearer calls carry no cookie to forge; cookie calls are checked in authentication.py.
         csrf.exempt(blueprint)
 
@@ -76,5 +76,6 @@ def init_app(app: Flask) -> None:
             url_defaults={"role": role.surface},
         )
     add_links(api)
+    api.register_blueprint(settings.blp, url_prefix=f"{API_PREFIX}/admin/settings")
     install_routing_errors(app)
     app.cli.add_command(idempotency_group)

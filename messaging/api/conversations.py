@@ -22,6 +22,7 @@ from messaging.api.schemas import (
     ConversationListArgsSchema,
     ConversationListResponseSchema,
     DownloadArgsSchema,
+    EscalateSchema,
     MessageResponseSchema,
     PreferencesResponseSchema,
     PreferencesSchema,
@@ -91,9 +92,13 @@ def list_conversations(args, role):
 @blp.arguments(ConversationCreateSchema)
 @blp.response(201, ConversationDetailResponseSchema)
 @blp.doc(parameters=[IDEMPOTENCY_PARAMETER])
-@errors(400, 401, 403, 409, 429)
+@errors(400, 401, 403, 409, 413, 415, 422, 429)
 def create_conversation(payload, role):
-    """Start a conversation with its first message (admins and vendor staff; customers only reply)."""
+    """Start a conversation with its first message.
+
+    Admins and vendor staff name the recipient; customers write to their own shop while the
+    platform allows it (403 otherwise), at most a configured number a day (429 beyond).
+    """
     principal = current_principal()
 
     def produce() -> RecordedResponse:
@@ -190,6 +195,23 @@ def close_conversation(conversation_id, role):
 def reopen_conversation(conversation_id, role):
     """Reopen a closed thread (admins and vendor staff)."""
     return messaging_service().reopen_conversation(current_principal(), conversation_id)
+
+
+@blp.route(f"{CONVERSATION}/escalate", methods=["POST"])
+@blp.arguments(EscalateSchema)
+@blp.response(200, ConversationDetailResponseSchema)
+@errors(400, 401, 403, 404, 409, 422)
+def escalate_conversation(payload, conversation_id, role):
+    """Ask the marketplace to step in (the customer or the shop's staff, in an open shop–customer conversation)."""
+    return messaging_service().escalate(current_principal(), conversation_id, payload["reason"])
+
+
+@blp.route(f"{CONVERSATION}/resolve", methods=["POST"])
+@blp.response(200, ConversationDetailResponseSchema)
+@errors(400, 401, 403, 404, 422)
+def resolve_conversation(conversation_id, role):
+    """Mark an escalation resolved (admins); the conversation leaves the Escalated filter."""
+    return messaging_service().resolve(current_principal(), conversation_id)
 
 
 @blp.route(f"{CONVERSATION}/read", methods=["PUT"])

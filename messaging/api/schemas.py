@@ -9,7 +9,13 @@ from marshmallow import fields, validate
 from messaging.api.download_urls import attachment_download_url
 from messaging.clock import isoformat_utc
 from messaging.models import ConversationStatus, ConversationType, ParticipantType
-from messaging.models.conversation import SUBJECT_MAX_LENGTH
+from messaging.models.conversation import (
+    CONTEXT_LABEL_MAX_LENGTH,
+    CONTEXT_REF_MAX_LENGTH,
+    ESCALATION_REASON_MAX_LENGTH,
+    SUBJECT_MAX_LENGTH,
+)
+from messaging.services.conversations.context import CONTEXT_TYPES
 from messaging.services.conversations.validation import (
     CONTENT_MAX_LENGTH,
     MAX_PER_PAGE,
@@ -40,7 +46,8 @@ class TrimmedString(fields.String):
 
 def enum_field(enum_class, **kwargs) -> fields.Enum:
     """An enum sent as its value, documented as a string with its allowed values."""
-    return fields.Enum(enum_class, by_value=True, metadata={"type": "string"}, **kwargs)
+    metadata = {"type": "string", **kwargs.pop("metadata", {})}
+    return fields.Enum(enum_class, by_value=True, metadata=metadata, **kwargs)
 
 
 class StrictSchema(ma.Schema):
@@ -85,6 +92,24 @@ class MessageResponseSchema(ma.Schema):
     attachments = fields.List(fields.Nested(AttachmentResponseSchema), required=True)
 
 
+class ConversationContextSchema(ma.Schema):
+    type = fields.String(required=True, validate=validate.OneOf(CONTEXT_TYPES), metadata={"enum": list(CONTEXT_TYPES)})
+    ref = fields.String(required=True, metadata={"description": "The host marketplace's order number or SKU."})
+    label = fields.String(required=True)
+    url = fields.String(
+        required=True, allow_none=True,
+        metadata={"description": "Link to it on the host marketplace; null when no URL template is configured."},
+    )
+
+
+class EscalationSchema(ma.Schema):
+    escalated_by = fields.Nested(ParticipantSchema, required=True)
+    escalated_at = UtcDateTime(required=True)
+    reason = fields.String(required=True)
+    resolved_by = fields.Nested(ParticipantSchema, required=True, allow_none=True)
+    resolved_at = UtcDateTime(required=True, allow_none=True)
+
+
 class ConversationSummarySchema(ma.Schema):
     id = fields.Integer(required=True)
     conversation_type = enum_field(ConversationType, required=True)
@@ -97,6 +122,17 @@ class ConversationSummarySchema(ma.Schema):
     message_count = fields.Integer(required=True)
     unread_count = fields.Integer(required=True)
     created_at = UtcDateTime(required=True)
+    context = fields.Nested(
+        ConversationContextSchema, required=True, allow_none=True,
+        metadata={"description": "The order or product it is about, if any."},
+    )
+    is_escalated = fields.Boolean(
+        required=True, metadata={"description": "The marketplace was asked to step in and has not resolved it yet."}
+    )
+    escalation = fields.Nested(
+        EscalationSchema, required=True, allow_none=True,
+        metadata={"description": "The latest escalation, resolved or not; null if it never was escalated."},
+    )
 
 
 class ConversationDetailResponseSchema(ConversationSummarySchema):
@@ -109,6 +145,8 @@ class ConversationDetailResponseSchema(ConversationSummarySchema):
     email_notifications = fields.Boolean(required=True)
     can_reply = fields.Boolean(required=True)
     can_close = fields.Boolean(required=True)
+    can_escalate = fields.Boolean(required=True)
+    can_resolve = fields.Boolean(required=True)
 
 
 class ConversationListResponseSchema(ma.Schema):
@@ -198,8 +236,14 @@ class ConversationListArgsSchema(ma.Schema):
     )
     search = TrimmedString(
         data_key="q", load_default="", validate=validate.Length(max=SEARCH_MAX_LENGTH),
-        metadata={"description": "Matches the subject and participant names."},
+        metadata={"description": "Matches the subject, participant names, and the order or product reference and label."},
     )
+    escalated_only = fields.Boolean(
+        data_key="escalated", load_default=False,
+        metadata={"description": "Only conversations escalated to the marketplace and not resolved."},
+    )
+    context_type = fields.String(load_default=None, validate=validate.OneOf(CONTEXT_TYPES))
+    context_ref = fields.String(load_default=None, validate=validate.Length(min=1, max=CONTEXT_REF_MAX_LENGTH))
 
 
 class ConversationDetailArgsSchema(ma.Schema):
@@ -215,13 +259,49 @@ class RecipientArgsSchema(ma.Schema):
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_RECIPIENT_LIMIT))
 
 
+STAFF_ONLY = "Required for admins and vendor staff; customers write to their own shop and leave it out."
+
+
 class ConversationCreateSchema(StrictSchema):
-    conversation_type = enum_field(ConversationType, required=True)
+    conversation_type = enum_field(ConversationType, load_default=None, metadata={"description": STAFF_ONLY})
     subject = TrimmedString(required=True, validate=validate.Length(min=1, max=SUBJECT_MAX_LENGTH))
-    recipient_type = enum_field(ParticipantType, required=True)
-    recipient_id = fields.Integer(required=True, strict=True, validate=ID_RANGE)
+    recipient_type = enum_field(ParticipantType, load_default=None, metadata={"description": STAFF_ONLY})
+    recipient_id = fields.Integer(load_default=None, strict=True, validate=ID_RANGE, metadata={"description": STAFF_ONLY})
     vendor_id = fields.Integer(load_default=None, allow_none=True, strict=True, validate=ID_RANGE)
     initial_message = TrimmedString(required=True, validate=validate.Length(min=1, max=CONTENT_MAX_LENGTH))
+    context_type = fields.String(
+        load_default=None, validate=validate.OneOf(CONTEXT_TYPES),
+        metadata={"description": "What it is about on the host marketplace: an order or a product."},
+    )
+    context_ref = fields.String(load_default=None, validate=validate.Length(min=1, max=CONTEXT_REF_MAX_LENGTH))
+    context_label = fields.String(load_default=None, validate=validate.Length(max=CONTEXT_LABEL_MAX_LENGTH))
+
+
+class EscalateSchema(StrictSchema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=ESCALATION_REASON_MAX_LENGTH))
+
+
+class MessagingSettingsSchema(ma.Schema):
+    attachment_max_size_mb = fields.Integer(required=True, validate=validate.Range(min=1, max=100))
+    customers_can_start = fields.Boolean(required=True)
+
+
+class MessagingSettingsUpdateSchema(StrictSchema):
+    attachment_max_size_mb = fields.Integer(load_default=None, strict=True, validate=validate.Range(min=1, max=100))
+    customers_can_start = fields.Boolean(load_default=None)
+
+
+class SettingChangeSchema(ma.Schema):
+    key = fields.String(required=True)
+    old_value = fields.String(required=True, allow_none=True)
+    new_value = fields.String(required=True)
+    changed_by = fields.String(required=True)
+    changed_at = UtcDateTime(required=True)
+
+
+class MessagingSettingsResponseSchema(MessagingSettingsSchema):
+    changes = fields.List(fields.Nested(SettingChangeSchema), required=True,
+                          metadata={"description": "The latest changes, newest first."})
 
 
 class SendMessageJsonSchema(StrictSchema):

@@ -7,6 +7,7 @@ from messaging.models.conversation import (
 from messaging.models.enums import ConversationStatus, ConversationType, ParticipantType
 from messaging.models.idempotency import IdempotencyKey
 from messaging.models.platform import Customer, PlatformSetting, User, Vendor, VendorUser
+from messaging.models.setting_change import PlatformSettingChange
 
 __all__ = [
     "Conversation",
@@ -19,6 +20,7 @@ __all__ = [
     "MessageAttachment",
     "ParticipantType",
     "PlatformSetting",
+    "PlatformSettingChange",
     "User",
     "Vendor",
     "VendorUser",

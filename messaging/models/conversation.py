@@ -25,6 +25,10 @@ from messaging.models.enums import ConversationStatus, ConversationType, Partici
 
 SUBJECT_MAX_LENGTH = 200
 PREVIEW_LENGTH = 200
+CONTEXT_TYPE_LENGTH = 20
+CONTEXT_REF_MAX_LENGTH = 64
+CONTEXT_LABEL_MAX_LENGTH = 200
+ESCALATION_REASON_MAX_LENGTH = 1000
 
 
 def _enum_column(enum_class, name: str) -> Enum:
@@ -47,6 +51,19 @@ class Conversation(db.Model):
         Index("ix_conversations_type_status", "conversation_type", "status"),
         # Covers the page total of a vendor's team inbox (vendor, visible types, status filter).
         Index("ix_conversations_vendor_type_status", "vendor_id", "conversation_type", "status"),
+        # Marketplace cases (decisions §7): the ?context_type=&context_ref= filter, a customer's
+        # daily start limit, and conversations ever escalated (the admins' "Escalated" list, in activity
+        # order, and the shop-customer conversations an admin may have joined).
+        Index("ix_conversations_context", "context_type", "context_ref"),
+        Index("ix_conversations_creator", "created_by_type", "created_by_id", "created_at"),
+        Index(
+            "ix_conversations_escalated",
+            "conversation_type",
+            "last_message_at",
+            "id",
+            sqlite_where=text("escalated_at IS NOT NULL"),
+            postgresql_where=text("escalated_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -69,6 +86,19 @@ class Conversation(db.Model):
     last_message_at = mapped_column(DateTime, default=utcnow, nullable=False)
     last_message_preview: Mapped[str] = mapped_column(String(PREVIEW_LENGTH), default="")
     message_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # What it is about on the host marketplace (an order or a product); the host owns those.
+    context_type: Mapped[str | None] = mapped_column(String(CONTEXT_TYPE_LENGTH), nullable=True)
+    context_ref: Mapped[str | None] = mapped_column(String(CONTEXT_REF_MAX_LENGTH), nullable=True)
+    context_label: Mapped[str | None] = mapped_column(String(CONTEXT_LABEL_MAX_LENGTH), nullable=True)
+    # Escalation to the marketplace: set by the customer or vendor staff, cleared by resolving.
+    # "Escalated" means escalated_at is set and resolved_at is not; escalating again clears the resolution.
+    escalated_at = mapped_column(DateTime, nullable=True)
+    escalated_by_type: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    escalated_by_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    escalation_reason: Mapped[str | None] = mapped_column(String(ESCALATION_REASON_MAX_LENGTH), nullable=True)
+    resolved_at = mapped_column(DateTime, nullable=True)
+    # An admin (users.id).
+    resolved_by_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     vendor = relationship("Vendor")
     participants: Mapped[list["ConversationParticipant"]] = relationship(

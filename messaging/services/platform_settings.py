@@ -13,9 +13,12 @@ from messaging.extensions import db
 from messaging.models import PlatformSetting
 
 ATTACHMENT_MAX_SIZE_MB = "message_attachment_max_size_mb"
+# decisions §7: off by default, as the specification's "customers reply only" says.
+CUSTOMERS_CAN_START = "messaging_customers_can_start"
 
 DEFAULT_SETTINGS = {
     ATTACHMENT_MAX_SIZE_MB: ("10", "messaging", "Largest file, in MB, that a message may carry."),
+    CUSTOMERS_CAN_START: ("false", "messaging", "Customers may start conversations with their shop."),
 }
 
 

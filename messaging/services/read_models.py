@@ -44,6 +44,35 @@ class MessageItem:
 
 
 @dataclass(frozen=True)
+class ConversationContext:
+    """What the conversation is about on the host marketplace (decisions §7)."""
+
+    type: str  # "order" or "product"
+    ref: str
+    label: str
+    url: str | None
+
+    @property
+    def type_label(self) -> str:
+        return {"order": "Order", "product": "Product"}.get(self.type, self.type)
+
+
+@dataclass(frozen=True)
+class EscalationInfo:
+    """The marketplace was asked to step in: by whom, when and why; and, once done, who resolved it."""
+
+    escalated_by: ParticipantRef
+    escalated_at: datetime
+    reason: str
+    resolved_by: ParticipantRef | None
+    resolved_at: datetime | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
+
+
+@dataclass(frozen=True)
 class ConversationSummary:
     id: int
     conversation_type: ConversationType
@@ -56,10 +85,16 @@ class ConversationSummary:
     message_count: int
     unread_count: int
     created_at: datetime
+    context: ConversationContext | None
+    escalation: EscalationInfo | None
 
     @property
     def is_open(self) -> bool:
         return self.status == ConversationStatus.OPEN
+
+    @property
+    def is_escalated(self) -> bool:
+        return self.escalation is not None and self.escalation.is_open
 
 
 @dataclass(frozen=True)
@@ -71,6 +106,8 @@ class ConversationDetail(ConversationSummary):
     email_notifications: bool
     can_reply: bool
     can_close: bool
+    can_escalate: bool
+    can_resolve: bool
 
 
 @dataclass(frozen=True)

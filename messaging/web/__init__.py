@@ -7,9 +7,9 @@ from flask_login import current_user
 
 from messaging.auth import session_principal
 from messaging.roles import ROLES, role_of
-from messaging.services import attachment_service, messaging_service
+from messaging.services import attachment_service, messaging_service, messaging_settings
 from messaging.services.acting_vendor import vendor_name
-from messaging.web import bidi, htmx, humanize, inbox, shop_account, sign_in
+from messaging.web import bidi, htmx, humanize, inbox, settings, shop_account, sign_in
 from messaging.web.error_pages import register_error_pages
 from messaging.web.forms import recipient_value
 from messaging.web.message_body import message_body
@@ -25,6 +25,7 @@ def init_app(app: Flask) -> None:
     for role in ROLES:
         app.register_blueprint(inbox.build_blueprint(role))
     app.register_blueprint(shop_account.blueprint)
+    app.register_blueprint(settings.blueprint)
     register_error_pages(app)
     register_security_headers(app)
     bidi.init_app(app)
@@ -49,6 +50,7 @@ def _layout_context() -> dict:
         "switchable_vendors": lambda: sign_in.vendors_to_switch_to(principal, current_user),
         "shop_name": lambda: vendor_name(principal.vendor_id if principal else None),
         "max_upload_text": lambda: humanize.file_size(attachment_service().displayed_max_file_size_bytes()),
+        "customers_can_start": messaging_settings.customers_can_start,
     }
 
 

@@ -9,8 +9,10 @@ from urllib.parse import urlencode
 from werkzeug.datastructures import MultiDict
 
 from messaging.models import ConversationStatus, ConversationType, ParticipantType
+from messaging.models.conversation import CONTEXT_REF_MAX_LENGTH
 from messaging.roles import Role, RolePages
 from messaging.services.conversations import ListFilters
+from messaging.services.conversations.context import CONTEXT_TYPES
 from messaging.services.errors import InvalidInput, MessagingError
 from messaging.web.path_ids import ID_MAX, ID_MIN
 
@@ -51,6 +53,10 @@ class ListQuery:
     q: str = ""
     page: int = 1
     per_page: int = LIST_PER_PAGE
+    # Marketplace cases (decisions §7): escalated only; about one order or product.
+    escalated: bool = False
+    context_type: str = ""
+    context_ref: str = ""
 
     def to_filters(self) -> ListFilters:
         return ListFilters(
@@ -60,13 +66,18 @@ class ListQuery:
             search=self.q,
             page=self.page,
             per_page=self.per_page,
+            escalated_only=self.escalated,
+            context_type=self.context_type or None,
+            context_ref=self.context_ref or None,
         )
 
     def args(self, **changes) -> dict:
         """Query arguments for a link to this list with some filters changed (defaults left out)."""
         values = {"status": self.status, "type": self.type, "unread": "1" if self.unread else "",
                   "q": self.q, "page": self.page if self.page != 1 else "",
-                  "per_page": self.per_page if self.per_page != LIST_PER_PAGE else ""}
+                  "per_page": self.per_page if self.per_page != LIST_PER_PAGE else "",
+                  "escalated": "1" if self.escalated else "", "context_type": self.context_type,
+                  "context_ref": self.context_ref}
         values.update(changes)
         return {key: value for key, value in values.items() if value not in ("", None, False)}
 
@@ -75,7 +86,8 @@ class ListQuery:
 
     @property
     def is_filtered(self) -> bool:
-        return bool(self.status or self.type or self.unread or self.q)
+        return bool(self.status or self.type or self.unread or self.q or self.escalated or self.context_type
+                    or self.context_ref)
 
 
 def read_list_query(args: MultiDict, pages: RolePages) -> ListQuery:
@@ -89,6 +101,9 @@ def read_list_query(args: MultiDict, pages: RolePages) -> ListQuery:
         q=args.get("q", "").strip(),
         page=_positive_int(args.get("page"), 1, maximum=MAX_PAGE),
         per_page=min(_positive_int(args.get("per_page"), LIST_PER_PAGE), 100),
+        escalated=pages.escalated_filter and args.get("escalated") in ("1", "true", "on"),
+        context_type=args.get("context_type", "") if args.get("context_type") in CONTEXT_TYPES else "",
+        context_ref=args.get("context_ref", "").strip()[:CONTEXT_REF_MAX_LENGTH],
     )
 
 

@@ -13,7 +13,7 @@ from messaging.roles import Role
 from messaging.send_limits import SendingTooFast, spend_send_budget  # hardening (issue 8)
 from messaging.services import messaging_service
 from messaging.services.errors import ConversationClosed, FileTooLarge, InvalidInput, UnsupportedFileType
-from messaging.web import htmx
+from messaging.web import cases, htmx
 from messaging.web.access import require_role
 from messaging.web.attachment_download import download_attachment
 from messaging.web.forms import FormState, ListQuery, read_list_query, read_recipient, read_recipient_type
@@ -38,6 +38,8 @@ def build_blueprint(role: Role) -> Blueprint:
         ("/<page_id:conversation_id>/close", "close", close, ["POST"]),
         ("/<page_id:conversation_id>/reopen", "reopen", reopen, ["POST"]),
         ("/<page_id:conversation_id>/preferences", "preferences", preferences, ["POST"]),
+        ("/<page_id:conversation_id>/escalate", "escalate", cases.escalate, ["POST"]),
+        ("/<page_id:conversation_id>/resolve", "resolve", cases.resolve, ["POST"]),
         ("/<page_id:conversation_id>/attachments/<page_id:attachment_id>", "attachment", download_attachment, ["GET"]),
     ]
     for rule, endpoint, view, methods in routes:
@@ -160,6 +162,8 @@ def preferences(conversation_id: int):
 
 def compose():
     """The compose form: a modal with htmx, a page of its own without JavaScript."""
+    if g.role.policy.starts_with_own_shop:
+        return cases.compose_to_shop()  # customers write to their shop, naming no one (decisions §7)
     form = FormState(values=_compose_values())
     status = 200
     if request.method == "POST" and request.form.get("action") != "search":
@@ -193,13 +197,17 @@ def _create_conversation(form: FormState):
         vendor_id=choice.vendor_id,
         initial_message=form.get("initial_message"),
         uploads=request.files.getlist("attachments"),
+        context_type=form.get("context_type"),
+        context_ref=form.get("context_ref"),
+        context_label=form.get("context_label"),
     )
 
 
 def _compose_values() -> dict:
     source = request.form if request.method == "POST" else request.args
     return {name: source.get(name, "") for name in
-            ("recipient_type", "recipient_q", "recipient", "subject", "initial_message")}
+            ("recipient_type", "recipient_q", "recipient", "subject", "initial_message",
+             "context_type", "context_ref", "context_label")}
 
 
 def _created(detail):
@@ -229,12 +237,12 @@ def recipients():
 
 
 def _render_page(*, list_query: ListQuery | None = None, conversation_id: int | None = None,
-                 detail=None, reply_form: FormState | None = None):
+                 detail=None, reply_form: FormState | None = None, **extra_context):
     """The full page: the list (beside the thread on admin and vendor pages) and the open thread."""
     list_query = list_query or read_list_query(request.args, g.pages)
     if detail is None and conversation_id is not None:
         detail = messaging_service().get_conversation(g.principal, conversation_id)
-    context = {"detail": detail, "reply_form": reply_form or FormState(), "list_query": list_query}
+    context = {"detail": detail, "reply_form": reply_form or FormState(), "list_query": list_query, **extra_context}
     if g.pages.split_panel or detail is None:
         context.update(_list_context(list_query))
     return _render("messages/page.html", **context)

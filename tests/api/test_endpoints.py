@@ -8,12 +8,13 @@ from tests.api.api_support import error_of
 def summary_keys():
     return {
         "id", "conversation_type", "subject", "status", "vendor", "participants", "last_message_preview",
-        "last_message_at", "message_count", "unread_count", "created_at",
+        "last_message_at", "message_count", "unread_count", "created_at", "context", "is_escalated", "escalation",
     }
 
 
 def detail_keys():
-    return summary_keys() | {"messages", "has_more_messages", "email_notifications", "can_reply", "can_close"}
+    return summary_keys() | {"messages", "has_more_messages", "email_notifications", "can_reply", "can_close",
+                             "can_escalate", "can_resolve"}
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,11 @@ OPERATIONS = {
     ("post", "/{conversation_id}/close"), ("post", "/{conversation_id}/reopen"),
     ("put", "/{conversation_id}/read"), ("put", "/{conversation_id}/preferences"),
     ("get", "/{conversation_id}/attachments/{attachment_id}"),
+    # decisions §7: escalation (customers and vendor staff) and resolving (admins); others get 403
+    ("post", "/{conversation_id}/escalate"), ("post", "/{conversation_id}/resolve"),
 }
+# issue 13: the admins' messaging settings
+SETTINGS_OPERATIONS = {("get", "/api/v1/admin/settings/messaging"), ("put", "/api/v1/admin/settings/messaging")}
 SHAPES = {
     "Participant": {"type", "id", "name"},
     "AttachmentResponse": {"id", "filename", "content_type", "size_bytes", "is_image", "download_url"},
@@ -15,7 +19,12 @@ SHAPES = {
     "ConversationListResponse": {"items", "total", "page", "per_page", "pages"},
     "UnreadCountResponse": {"total_unread"},
     "ConversationCreate": {"conversation_type", "subject", "recipient_type", "recipient_id", "vendor_id",
-                           "initial_message"},
+                           "initial_message", "context_type", "context_ref", "context_label"},
+    "ConversationContext": {"type", "ref", "label", "url"},
+    "Escalation": {"escalated_by", "escalated_at", "reason", "resolved_by", "resolved_at"},
+    "Escalate": {"reason"},
+    "MessagingSettingsUpdate": {"attachment_max_size_mb", "customers_can_start"},
+    "MessagingSettingsResponse": {"attachment_max_size_mb", "customers_can_start", "changes"},
     "TokenResponse": {"token", "expires_at", "principal"},
     "ErrorEnvelope": {"error"},
     "ErrorBody": {"code", "message", "fields"},
@@ -32,7 +41,7 @@ def test_paths_are_the_specification_tables_for_each_role(client):
     doc = document(client)
     assert doc["openapi"].startswith("3.")
     operations = {(method, path) for path, item in doc["paths"].items() for method in item if method != "parameters"}
-    expected = {("post", "/api/v1/auth/token"), ("post", "/api/v1/auth/revoke")} | {
+    expected = {("post", "/api/v1/auth/token"), ("post", "/api/v1/auth/revoke")} | SETTINGS_OPERATIONS | {
         (method, f"/api/v1/{role}/messages{suffix}") for role in ROLES for method, suffix in OPERATIONS
     }
     assert operations == expected
@@ -44,7 +53,9 @@ def test_shapes_carry_the_specification_names(client):
         assert set(schemas[name]["properties"]) == fields, name
     detail = set(schemas["ConversationDetailResponse"]["properties"])
     summary = set(schemas["ConversationSummary"]["properties"])
-    assert detail - summary == {"messages", "has_more_messages", "email_notifications", "can_reply", "can_close"}
+    assert detail - summary == {"messages", "has_more_messages", "email_notifications", "can_reply", "can_close",
+                                "can_escalate", "can_resolve"}
+    assert {"context", "is_escalated", "escalation"} <= summary
 
 
 def test_every_message_operation_needs_a_bearer_token_and_documents_401(client):

@@ -52,7 +52,8 @@ def test_generated_requests_conform_to_the_document(app, marketplace, threads, t
     app.config["PROPAGATE_EXCEPTIONS"] = False
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 2 + 3 * 11  # the token and revoke endpoints, and eleven per role
+    # the token and revoke endpoints, the admin settings (GET, PUT), thirteen per role
+    assert len(operations) == 2 + 2 + 3 * 13
     # Revoking ends the tokens the other operations are called with: it goes last.
     operations.sort(key=lambda operation: operation.path.endswith("/auth/revoke"))
 

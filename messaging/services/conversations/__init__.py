@@ -6,6 +6,8 @@ Where to look for a rule:
   applied by :mod:`.scope` to every query;
 - reading (thread, inbox, badge, downloads): :mod:`.queries`, assembled by :mod:`.assembly`;
 - writing (start, post, close/reopen, read, preferences): :mod:`.commands`;
+- marketplace cases (escalate, resolve, customers starting with their shop): :mod:`.cases`;
+- what a conversation is about (order or product, and its link): :mod:`.context`;
 - whom one may write to: :mod:`.recipients`;
 - what input must look like: :mod:`.validation`.
 
@@ -17,14 +19,18 @@ from sqlalchemy.orm import Session
 
 from messaging.identity import Principal
 from messaging.models import ConversationStatus, ConversationType, ParticipantType
+from messaging.roles import policy_for
 from messaging.services.attachments import MessageAttachmentService, Upload
+from messaging.services.conversations.cases import ConversationCases, ShopConversation, ensure_customer_may_start
 from messaging.services.conversations.commands import ConversationCommands, NewConversation
+from messaging.services.conversations.context import checked_context
 from messaging.services.conversations.queries import AttachmentDownload, ConversationQueries, ListFilters
 from messaging.services.conversations.recipients import RecipientDirectory
 from messaging.services.conversations.scope import load_scoped
+from messaging.services.errors import InvalidInput, NotAllowed
 from messaging.services.read_models import ConversationDetail, ConversationPage, MessageItem, Recipient
 
-__all__ = ["AttachmentDownload", "ListFilters", "MessagingService", "NewConversation", "OpenedThread"]
+__all__ = ["AttachmentDownload", "ListFilters", "MessagingService", "NewConversation", "OpenedThread", "ShopConversation"]
 
 
 @dataclass(frozen=True)
@@ -41,6 +47,7 @@ class MessagingService:
         self.queries = ConversationQueries(session, attachments)
         self.commands = ConversationCommands(session, attachments)
         self.recipients = RecipientDirectory(session)
+        self.cases = ConversationCases(session, self.commands)
 
     # ------------------------------------------------------------------ reading
 
@@ -77,19 +84,57 @@ class MessagingService:
         self,
         principal: Principal,
         *,
-        conversation_type: ConversationType,
+        conversation_type: ConversationType | None = None,
         subject: str,
-        recipient_type: ParticipantType,
-        recipient_id: int,
+        recipient_type: ParticipantType | None = None,
+        recipient_id: int | None = None,
         initial_message: str,
         vendor_id: int | None = None,
         uploads: list[Upload] = (),
+        context_type: str | None = None,
+        context_ref: str | None = None,
+        context_label: str | None = None,
     ) -> ConversationDetail:
+        """Staff write to a recipient; a customer writes to their own shop (decisions §7), naming no one."""
+        if policy_for(principal).starts_with_own_shop:
+            conversation_id = self._start_with_own_shop(
+                principal, conversation_type, recipient_type, recipient_id,
+                ShopConversation(subject, initial_message, context_type, context_ref, context_label, uploads),
+            )
+            return self.queries.thread(principal, conversation_id)
+        missing = {name: "Required." for name, value in (
+            ("conversation_type", conversation_type), ("recipient_type", recipient_type), ("recipient_id", recipient_id),
+        ) if value is None}
+        if missing and policy_for(principal).can_create:
+            raise InvalidInput("Say what kind of conversation it is and who it goes to.", fields=missing)
         conversation_id = self.commands.start_conversation(
             principal,
             NewConversation(conversation_type, subject, recipient_type, recipient_id, initial_message,
-                            vendor_id, uploads),
+                            vendor_id, uploads, checked_context(context_type, context_ref, context_label)),
         )
+        return self.queries.thread(principal, conversation_id)
+
+    def _start_with_own_shop(self, principal, conversation_type, recipient_type, recipient_id, draft) -> int:
+        ensure_customer_may_start(principal)
+        if conversation_type not in (None, ConversationType.VENDOR_CUSTOMER):
+            raise NotAllowed("You can start conversations with your shop only.")
+        if recipient_type is not None or recipient_id is not None:
+            raise InvalidInput("Customers write to their own shop: leave the recipient out.",
+                               fields={"recipient_id": "Leave out: the conversation goes to your shop."})
+        return self.cases.start_with_own_shop(principal, draft)
+
+    def start_with_own_shop(self, principal: Principal, draft: ShopConversation) -> ConversationDetail:
+        """A customer's conversation with their shop (pages); refused while the platform does not allow it."""
+        return self.queries.thread(principal, self.cases.start_with_own_shop(principal, draft))
+
+    def escalate(self, principal: Principal, conversation_id: int, reason: str) -> ConversationDetail:
+        """Ask the marketplace to step in (the customer or the shop's staff, decisions §7)."""
+        self.cases.escalate(principal, conversation_id, reason)
+        return self.queries.thread(principal, conversation_id)
+
+    def resolve(self, principal: Principal, conversation_id: int) -> ConversationDetail:
+        """An admin marks the escalation resolved."""
+        self.cases.resolve(principal, conversation_id)
         return self.queries.thread(principal, conversation_id)
 
     def send_message(

@@ -11,6 +11,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from messaging.models import (
+    Conversation,
     ConversationParticipant,
     ConversationStatus,
     ConversationType,
@@ -21,11 +22,13 @@ from messaging.models import (
     User,
 )
 from messaging.models.enums import USER_PARTICIPANT_TYPES
+from messaging.services.conversations.context import context_of
 from messaging.services.conversations.scope import ScopedConversation
 from messaging.services.names import UNKNOWN_NAME, resolve_names
 from messaging.services.read_models import (
     AttachmentInfo,
     ConversationSummary,
+    EscalationInfo,
     MessageItem,
     ParticipantRef,
     VendorRef,
@@ -100,6 +103,7 @@ def sender_names(session: Session, messages: list[Message], participants: list[P
 
 def summary_of(scoped: ScopedConversation, participants: list[ParticipantRef]) -> ConversationSummary:
     conversation = scoped.conversation
+    names = {(ref.type, ref.id): ref.name for ref in participants}
     return ConversationSummary(
         id=conversation.id,
         conversation_type=ConversationType(conversation.conversation_type),
@@ -112,6 +116,23 @@ def summary_of(scoped: ScopedConversation, participants: list[ParticipantRef]) -
         message_count=conversation.message_count,
         unread_count=scoped.unread_count,
         created_at=conversation.created_at,
+        context=context_of(conversation.context_type, conversation.context_ref, conversation.context_label),
+        escalation=escalation_of(conversation, names),
+    )
+
+
+def escalation_of(conversation: Conversation, names: dict[ParticipantKey, str]) -> EscalationInfo | None:
+    """Who escalated and who resolved take part by doing so, so their names are among the participants'."""
+    if conversation.escalated_at is None:
+        return None
+    escalated_by = (ParticipantType(conversation.escalated_by_type), conversation.escalated_by_id)
+    resolved_by = (ParticipantType.ADMIN, conversation.resolved_by_id) if conversation.resolved_at else None
+    return EscalationInfo(
+        escalated_by=ParticipantRef(*escalated_by, names.get(escalated_by, "")),
+        escalated_at=conversation.escalated_at,
+        reason=conversation.escalation_reason or "",
+        resolved_by=ParticipantRef(*resolved_by, names.get(resolved_by, "")) if resolved_by else None,
+        resolved_at=conversation.resolved_at,
     )
 
 

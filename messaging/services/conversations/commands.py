@@ -41,7 +41,7 @@ from messaging.services.conversations.validation import (
     require_text_or_files,
 )
 from messaging.services.errors import ConversationClosed, InvalidInput, NotAllowed
-from messaging.services.read_models import MessageItem
+from messaging.services.read_models import ConversationContext, MessageItem
 from messaging.unit_of_work import after_rollback
 
 STATUS_NOTES = {ConversationStatus.CLOSED: "Closed by", ConversationStatus.OPEN: "Reopened by"}
@@ -56,6 +56,8 @@ class NewConversation:
     initial_message: str
     vendor_id: int | None = None
     uploads: tuple[Upload, ...] | list[Upload] = ()
+    # What it is about on the host marketplace (decisions §7), already checked.
+    context: ConversationContext | None = None
 
 
 class ConversationCommands:
@@ -78,9 +80,9 @@ class ConversationCommands:
         )
         now = utcnow()
         conversation = self._open_conversation(principal, draft, subject, vendor_id, preview_of(content, files), now)
-        message = self._write_message(conversation.id, principal, content, now)
-        self._attach_files(message, files, now)
-        self._queue_emails(message, principal, now, new_conversation=True)
+        message = self.write_message(conversation.id, principal, content, now)
+        self.attach_files(message, files, now)
+        self.queue_emails(message, principal, now, new_conversation=True)
         return conversation.id
 
     def post_message(
@@ -98,10 +100,10 @@ class ConversationCommands:
         self.session.expire(scoped.conversation)
         if not scoped.is_participant:
             self.join_as_participant(conversation_id, principal, now=now)
-        message = self._write_message(conversation_id, principal, content, now)
-        attachments = self._attach_files(message, files, now)
+        message = self.write_message(conversation_id, principal, content, now)
+        attachments = self.attach_files(message, files, now)
         self._count_unread_for_others(conversation_id, principal)
-        self._queue_emails(message, principal, now, new_conversation=False)
+        self.queue_emails(message, principal, now, new_conversation=False)
         return assembly.message_item(message, principal.name, attachments)
 
     def change_status(self, principal: Principal, conversation_id: int, new_status: ConversationStatus) -> bool:
@@ -122,7 +124,7 @@ class ConversationCommands:
 
     def post_system_note(self, conversation_id: int, author: Principal, text: str, now: datetime) -> Message:
         """A note of something that happened ("Closed by …"): shown in the thread, never unread, never the preview."""
-        return self._write_message(conversation_id, author, text, now, is_system=True)
+        return self.write_message(conversation_id, author, text, now, is_system=True)
 
     def mark_read(self, principal: Principal, conversation_id: int) -> bool:
         """Zero the caller's unread count; True when there was something unread (else nothing is written)."""
@@ -163,6 +165,10 @@ class ConversationCommands:
             message_count=1,
             last_message_preview=preview,
         )
+        if draft.context is not None:
+            conversation.context_type = draft.context.type
+            conversation.context_ref = draft.context.ref
+            conversation.context_label = draft.context.label or None
         conversation.participants = [
             ConversationParticipant(
                 participant_type=principal.type, participant_id=principal.id, unread_count=0,
@@ -207,7 +213,7 @@ class ConversationCommands:
         )
         return result.rowcount == 1
 
-    def _write_message(
+    def write_message(
         self, conversation_id: int, sender: Principal, content: str, now: datetime, *, is_system: bool = False
     ) -> Message:
         message = Message(
@@ -222,7 +228,7 @@ class ConversationCommands:
         self.session.flush()
         return message
 
-    def _attach_files(self, message: Message, files: list[ValidatedFile], now: datetime) -> list[MessageAttachment]:
+    def attach_files(self, message: Message, files: list[ValidatedFile], now: datetime) -> list[MessageAttachment]:
         """Store the files and their rows; should the transaction not commit, the files go too."""
         stored = self.attachments.store_all(message.conversation_id, files, now=now)
         after_rollback(self.session, lambda: self.attachments.discard(stored))
@@ -257,7 +263,7 @@ class ConversationCommands:
             .execution_options(synchronize_session=False)
         )
 
-    def _queue_emails(self, message: Message, sender: Principal, now: datetime, *, new_conversation: bool) -> None:
+    def queue_emails(self, message: Message, sender: Principal, now: datetime, *, new_conversation: bool) -> None:
         """Outbox rows for the other participants' emails, in this same transaction (a worker sends them)."""
         notification_service(self.session).notify_new_message(
             conversation_id=message.conversation_id, message_id=message.id, sender=sender, now=now,

@@ -5,7 +5,7 @@ principal's role policy allows.
 """
 from dataclasses import dataclass
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from messaging.identity import Principal
@@ -21,10 +21,11 @@ from messaging.models import (
     User,
 )
 from messaging.models.enums import USER_PARTICIPANT_TYPES
-from messaging.policy import own_row_join, scope_clause
+from messaging.policy import escalated_clause, own_row_join, scope_clause, scope_parts
 from messaging.roles import policy_for
 from messaging.services.attachments import MessageAttachmentService
 from messaging.services.conversations import assembly
+from messaging.services.conversations.cases import may_escalate
 from messaging.services.conversations.scope import OWN_ROW, ScopedConversation, as_scoped, load_scoped, scoped_select
 from messaging.services.conversations.validation import THREAD_PAGE_SIZE, checked_paging, checked_search
 from messaging.services.errors import NotFound
@@ -41,6 +42,10 @@ class ListFilters:
     unread_only: bool = False
     search: str = ""
     page: int = 1
+    # Marketplace cases (decisions §7): escalated and not resolved; about one order or product.
+    escalated_only: bool = False
+    context_type: str | None = None
+    context_ref: str | None = None
     per_page: int = 20
 
 
@@ -82,6 +87,8 @@ class ConversationQueries:
             email_notifications=scoped.email_notifications,
             can_reply=summary.is_open,
             can_close=policy_for(principal).can_close,
+            can_escalate=may_escalate(policy_for(principal), summary),
+            can_resolve=policy_for(principal).can_resolve and summary.is_escalated,
         )
 
     def page(self, principal: Principal, filters: ListFilters) -> ConversationPage:
@@ -103,11 +110,21 @@ class ConversationQueries:
         )
 
     def _total(self, principal: Principal, filters: ListFilters, conditions: list) -> int:
-        # The total counts conversations, so it joins the caller's own row only when a condition needs it.
-        query = select(func.count()).select_from(Conversation)
-        if policy_for(principal).participants_only or filters.unread_only:
-            query = query.join(OWN_ROW, own_row_join(principal, OWN_ROW))
-        return self.session.scalar(query.where(scope_clause(principal, OWN_ROW), *conditions))
+        # The total counts conversations, so it joins the caller's own row only when a condition needs it;
+        # a scope of several parts (a mediator's) is counted part by part, in one statement.
+        counts = []
+        for part in scope_parts(principal, OWN_ROW):
+            query = select(func.count()).select_from(Conversation)
+            if part.own_row_join == "inner" or (filters.unread_only and part.own_row_join is None):
+                query = query.join(OWN_ROW, own_row_join(principal, OWN_ROW))
+            elif part.own_row_join == "outer":
+                # An unread filter on this part finds nothing (no own row), which is right: nothing is unread.
+                query = query.outerjoin(OWN_ROW, own_row_join(principal, OWN_ROW))
+            counts.append(query.where(part.condition, *conditions))
+        if len(counts) == 1:
+            return self.session.scalar(counts[0])
+        return self.session.scalar(select(sum((count.scalar_subquery() for count in counts[1:]),
+                                              counts[0].scalar_subquery())))
 
     def unread_total(self, principal: Principal) -> int:
         """The header badge: unread messages summed over the caller's conversations in scope."""
@@ -151,6 +168,14 @@ def _filter_conditions(filters: ListFilters) -> list:
         conditions.append(Conversation.conversation_type == filters.conversation_type)
     if filters.unread_only:
         conditions.append(OWN_ROW.unread_count > 0)
+    if filters.escalated_only:
+        # Only shop–customer conversations are ever escalated; saying so lets the list be read from
+        # the index of escalated conversations instead of filtering the whole activity order.
+        conditions.append(and_(Conversation.conversation_type == ConversationType.VENDOR_CUSTOMER, escalated_clause()))
+    if filters.context_type:
+        conditions.append(Conversation.context_type == filters.context_type)
+    if filters.context_ref:
+        conditions.append(Conversation.context_ref == filters.context_ref.strip())
     search = checked_search(filters.search)
     if search:
         conditions.append(_matches(search))
@@ -171,4 +196,10 @@ def _matches(search: str):
         Customer.id == MEMBER.participant_id,
         Customer.full_name.icontains(search, autoescape=True),
     )
-    return or_(Conversation.subject.icontains(search, autoescape=True), user_named, customer_named)
+    return or_(
+        Conversation.subject.icontains(search, autoescape=True),
+        Conversation.context_ref.icontains(search, autoescape=True),
+        Conversation.context_label.icontains(search, autoescape=True),
+        user_named,
+        customer_named,
+    )
