@@ -31,6 +31,7 @@ def build_blueprint(pages: RolePages) -> Blueprint:
         ("/recipients", "recipients", recipients, ["GET"]),
         ("/<int:conversation_id>", "thread", thread, ["GET"]),
         ("/<int:conversation_id>/updates", "thread_updates", thread_updates, ["GET"]),
+        ("/<int:conversation_id>/earlier", "earlier_messages", earlier_messages, ["GET"]),  # inbox-ux
         ("/<int:conversation_id>/messages", "reply", reply, ["POST"]),
         ("/<int:conversation_id>/read", "mark_read", mark_read, ["POST"]),
         ("/<int:conversation_id>/close", "close", close, ["POST"]),
@@ -55,13 +56,26 @@ def inbox():
 
 def thread(conversation_id: int):
     service = messaging_service()
+    # inbox-ux: ``?before=`` is a page of older messages (the "Earlier messages" link without JavaScript).
+    before = request.args.get("before", type=int)
+    # inbox-ux: read before marking read, so the caller's unread count still places the "New" divider.
+    detail = service.get_conversation(g.principal, conversation_id, before_message_id=before)
     # Opening a thread is what marks it read; the polling refresh (thread_updates) never writes.
     was_unread = service.mark_conversation_read(g.principal, conversation_id)
+    view = {"opened_unread": 0 if before else detail.unread_count, "viewing_older": before is not None}
     if htmx.wants_fragment():
-        detail = service.get_conversation(g.principal, conversation_id)
-        response = _response(_render("messages/_thread.html", detail=detail, reply_form=FormState()))
+        response = _response(_render("messages/_thread.html", detail=detail, reply_form=FormState(), **view))
         return htmx.trigger(response, htmx.MESSAGES_READ) if was_unread else response
-    return _render_page(conversation_id=conversation_id)
+    return _render_page(conversation_id=conversation_id, detail=detail, **view)
+
+
+def earlier_messages(conversation_id: int):
+    """inbox-ux: the page of messages before ``before``, put in place of the "Earlier messages" link."""
+    before = request.args.get("before", type=int)
+    if not htmx.wants_fragment() or before is None:
+        return redirect(g.pages.url("thread", conversation_id=conversation_id, before=before))
+    detail = messaging_service().get_conversation(g.principal, conversation_id, before_message_id=before)
+    return _render("messages/_earlier_messages.html", detail=detail, messages=detail.messages)
 
 
 def thread_updates(conversation_id: int):
@@ -226,12 +240,12 @@ def recipients():
 
 
 def _render_page(*, list_query: ListQuery | None = None, conversation_id: int | None = None,
-                 reply_form: FormState | None = None):
+                 reply_form: FormState | None = None, detail=None, **thread_view):
     """The full page: the list (beside the thread on admin and vendor pages) and the open thread."""
     service = messaging_service()
     list_query = list_query or read_list_query(request.args, g.pages)
-    context = {"detail": None, "reply_form": reply_form or FormState(), "list_query": list_query}
-    if conversation_id is not None:
+    context = {"detail": detail, "reply_form": reply_form or FormState(), "list_query": list_query, **thread_view}
+    if conversation_id is not None and detail is None:
         context["detail"] = service.get_conversation(g.principal, conversation_id)
     if g.pages.split_panel or conversation_id is None:
         context.update(_list_context(list_query))

@@ -80,8 +80,175 @@
     if (messages) messages.scrollTop = messages.scrollHeight;
   }
 
+  // ---- where a thread opens: at its "New" divider, else at its newest message (reply box in view).
+  // On desktop the message list scrolls inside the panel; on a phone (and the shop page) the page scrolls.
+  function listScrolls(list) {
+    var overflow = getComputedStyle(list).overflowY;
+    return (overflow === "auto" || overflow === "scroll") && list.scrollHeight > list.clientHeight + 1;
+  }
+  function stickyHeaderHeight() {
+    var bar = document.querySelector(".topbar");
+    return bar && getComputedStyle(bar).position === "sticky" ? bar.offsetHeight : 0;
+  }
+  function revealThreadOpening() {
+    var list = document.getElementById("thread-messages");
+    if (!list) return;
+    var divider = document.getElementById("first-unread");
+    if (listScrolls(list)) {
+      list.scrollTop = divider
+        ? list.scrollTop + divider.getBoundingClientRect().top - list.getBoundingClientRect().top - 8
+        : list.scrollHeight;
+    } else if (divider) {
+      window.scrollTo(0, window.scrollY + divider.getBoundingClientRect().top - stickyHeaderHeight() - 12);
+    } else {
+      scrollPageToLatest();
+    }
+    updateJumpToLatest();
+  }
+  function scrollPageToLatest() {
+    var end = document.getElementById("reply-form") || document.querySelector(".closed-notice") ||
+      document.getElementById("latest");
+    if (end) window.scrollTo(0, window.scrollY + end.getBoundingClientRect().bottom - window.innerHeight + 16);
+  }
+  function scrollToLatest() {
+    var list = document.getElementById("thread-messages");
+    if (!list) return;
+    if (listScrolls(list)) list.scrollTop = list.scrollHeight; else scrollPageToLatest();
+  }
+
+  // ---- "Jump to latest": shown while reading older messages; counts what arrived below meanwhile.
+  var arrivedBelow = 0;
+  function threadAtEnd(list) {
+    if (listScrolls(list)) return list.scrollHeight - list.scrollTop - list.clientHeight < 80;
+    var latest = document.getElementById("latest");
+    return !latest || latest.getBoundingClientRect().top < window.innerHeight + 40;
+  }
+  function updateJumpToLatest() {
+    var list = document.getElementById("thread-messages");
+    var jump = document.querySelector("[data-jump-latest]");
+    if (!list || !jump) return;
+    var atEnd = threadAtEnd(list);
+    if (atEnd) arrivedBelow = 0;
+    jump.hidden = atEnd;
+    jump.classList.toggle("jump-latest--news", arrivedBelow > 0);
+    jump.querySelector("[data-jump-label]").textContent = arrivedBelow
+      ? arrivedBelow + (arrivedBelow === 1 ? " new message" : " new messages") + " below"
+      : "Jump to latest";
+  }
+  var jumpFrame = null;
+  document.addEventListener("scroll", function () {
+    if (jumpFrame) return;
+    jumpFrame = requestAnimationFrame(function () { jumpFrame = null; updateJumpToLatest(); });
+  }, true);
+  window.addEventListener("resize", updateJumpToLatest);
+  document.addEventListener("click", function (event) {
+    var jump = event.target.closest("[data-jump-latest]");
+    if (!jump) return;
+    event.preventDefault();
+    arrivedBelow = 0;
+    scrollToLatest();
+    var list = document.getElementById("thread-messages");
+    if (list) list.focus({ preventScroll: true });
+    updateJumpToLatest();
+  });
+
+  // ---- the message list after something was added to it: the end marker stays last, a day is named once.
+  function tidyMessages(list) {
+    var latest = document.getElementById("latest");
+    if (latest && latest.parentNode === list && latest !== list.lastElementChild) list.appendChild(latest);
+    var lastDay = null;
+    list.querySelectorAll(".divider--day").forEach(function (divider) {
+      var day = divider.getAttribute("data-day");
+      if (day === lastDay) divider.remove(); else lastDay = day;
+    });
+  }
+
+  // ---- drafts: kept per conversation (and person) in localStorage until sent.
+  function draftKey(form) { return "draft:" + form.getAttribute("data-draft-key"); }
+  function storage() { try { return window.localStorage; } catch (error) { return null; } }
+  function restoreDrafts(root) {
+    var store = storage();
+    if (!store) return;
+    (root || document).querySelectorAll("form[data-draft-key]").forEach(function (form) {
+      var textarea = form.querySelector("textarea");
+      var saved = store.getItem(draftKey(form));
+      if (textarea && !textarea.value && saved) textarea.value = saved;
+    });
+  }
+  document.addEventListener("input", function (event) {
+    var form = event.target.closest && event.target.closest("form[data-draft-key]");
+    var store = storage();
+    if (!form || !store || event.target.tagName !== "TEXTAREA") return;
+    if (event.target.value) store.setItem(draftKey(form), event.target.value);
+    else store.removeItem(draftKey(form));
+  });
+  function formIsDirty(form) {
+    if (!form) return false;
+    var textarea = form.querySelector("textarea");
+    var files = form.querySelector("input[type=file]");
+    return Boolean((textarea && textarea.value.trim()) || (files && files.files.length));
+  }
+
+  // A refresh of the thread panel (a colleague closed and reopened it) must not take a half-written
+  // reply: the form being written is carried over into the new panel. A refused send keeps its files.
+  var carriedForm = null, carriedFocus = false, carriedFiles = null;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    var elt = event.detail.requestConfig && event.detail.requestConfig.elt;
+    var form = document.getElementById("reply-form");
+    if (target && target.id === "thread-panel" && elt && elt.id === "thread-poller" && formIsDirty(form)) {
+      carriedForm = form;
+      carriedFocus = form.contains(document.activeElement);
+    }
+    if (target && target.id === "reply-form") {
+      var status = event.detail.xhr.status;
+      var store = storage();
+      if (status >= 200 && status < 300 && store) store.removeItem(draftKey(target));
+      var input = target.querySelector("input[type=file]");
+      carriedFiles = status >= 400 && input && input.files.length ? input.files : null;
+    }
+  });
+  function carryOver() {
+    var fresh = document.getElementById("reply-form");
+    if (carriedForm && fresh && fresh !== carriedForm &&
+        fresh.getAttribute("action") === carriedForm.getAttribute("action")) {
+      var active = carriedFocus;
+      fresh.replaceWith(carriedForm);
+      if (active) carriedForm.querySelector("textarea").focus({ preventScroll: true });
+    }
+    carriedForm = null;
+    if (carriedFiles && fresh) {
+      var input = fresh.querySelector("input[type=file]");
+      if (input) { input.files = carriedFiles; input.dispatchEvent(new Event("change", { bubbles: true })); }
+    }
+    carriedFiles = null;
+  }
+
+  // ---- "Earlier messages": older messages go in above without moving what the reader was looking at.
+  var distanceFromEnd = null;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (event.detail.target && event.detail.target.id === "earlier-messages") {
+      var list = document.getElementById("thread-messages");
+      distanceFromEnd = listScrolls(list)
+        ? { list: true, value: list.scrollHeight - list.scrollTop }
+        : { list: false, value: document.documentElement.scrollHeight - window.scrollY };
+    }
+  });
+  function afterEarlierMessages() {
+    var list = document.getElementById("thread-messages");
+    if (!list || !distanceFromEnd) return;
+    tidyMessages(list);
+    if (distanceFromEnd.list) list.scrollTop = list.scrollHeight - distanceFromEnd.value;
+    else window.scrollTo(0, document.documentElement.scrollHeight - distanceFromEnd.value);
+    distanceFromEnd = null;
+    var next = document.querySelector("#earlier-messages a");
+    (next || list).focus({ preventScroll: true });
+    refreshTimes(list);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
-    scrollThreadToEnd();
+    revealThreadOpening();
+    restoreDrafts();
     refreshTimes();
     markCurrentConversation();
     setInterval(refreshTimes, 30000);
@@ -89,7 +256,7 @@
 
   // The list refreshes itself; a keyboard user on one of its links keeps their place.
   var focusedConversation = null;
-  var threadWasAtEnd = true;
+  var threadWasAtEnd = true, messagesBeforeArrival = 0;
   document.addEventListener("htmx:beforeSwap", function (event) {
     var target = event.detail.target;
     focusedConversation = null;
@@ -102,7 +269,8 @@
     var messages = event.detail.target;
     if (messages && messages.id === "thread-messages") {
       // Follow new messages only when the reader was at the end, not while they read older ones.
-      threadWasAtEnd = messages.scrollHeight - messages.scrollTop - messages.clientHeight < 80;
+      threadWasAtEnd = threadAtEnd(messages);
+      messagesBeforeArrival = messages.querySelectorAll(".message").length;
     }
   });
 
@@ -113,7 +281,7 @@
       focusedConversation = null;
     }
     // A boosted navigation swapped the whole body: do what a page load does.
-    if (event.detail.boosted) scrollThreadToEnd();
+    if (event.detail.boosted) { revealThreadOpening(); restoreDrafts(); }
     refreshTimes(event.detail.target.parentNode || document);
     markCurrentConversation();
     openDialogs(event.detail.target);
@@ -121,7 +289,12 @@
   document.addEventListener("htmx:oobAfterSwap", function (event) {
     refreshTimes(event.detail.target);
     var messages = document.getElementById("thread-messages");
-    if (messages && event.detail.target === messages && threadWasAtEnd) scrollThreadToEnd();
+    if (messages && event.detail.target === messages) {
+      tidyMessages(messages);
+      if (threadWasAtEnd) scrollToLatest();
+      else arrivedBelow += messages.querySelectorAll(".message").length - messagesBeforeArrival;
+      updateJumpToLatest();
+    }
   });
   document.addEventListener("compose-done", closeDialogs);
 
@@ -146,13 +319,19 @@
   document.addEventListener("htmx:afterSettle", function (event) {
     var target = event.detail.target;
     if (target && target.id === "reply-form") {
+      carryOver();
       var textarea = document.getElementById("reply-content");
       if (textarea) textarea.focus();
     }
+    if (target && target.id === "earlier-messages") afterEarlierMessages();
     if (target && target.id === "thread-panel") {
-      scrollThreadToEnd();
+      carryOver();
+      restoreDrafts();
+      // A refresh by the poller keeps the reader's place; an opened conversation starts at what is new.
+      var source = (event.detail.requestConfig && event.detail.requestConfig.elt) || document.body;
+      if (source.id !== "thread-poller") revealThreadOpening();
       // A conversation opened from the list: move focus to it, as a page load would.
-      if (event.detail.elt && event.detail.elt.matches("[data-conversation-link]")) {
+      if (source.matches("[data-conversation-link]")) {
         var heading = document.getElementById("thread-subject");
         if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus({ preventScroll: true }); }
       }

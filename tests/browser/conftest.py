@@ -114,11 +114,12 @@ def screenshot(page, name: str, full_page: bool = True, javascript: bool = True)
     assert not problems, f"Accessibility problems on {name}:\n" + "\n".join(problems)
 
 
-def accessibility_problems(page) -> list[str]:
+def accessibility_problems(page, impacts=AXE_FAILING_IMPACTS) -> list[str]:
+    """axe's findings of these impacts (all of them with ``impacts=None``)."""
     page.evaluate(AXE_SCRIPT.read_text())
     violations = page.evaluate(
         """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations.map(v => ({
             id: v.id, impact: v.impact, help: v.help, targets: v.nodes.slice(0, 3).map(n => n.target.join(" "))}))"""
     )
     return [f"{v['impact']}: {v['id']} ({v['help']}) at {', '.join(v['targets'])}"
-            for v in violations if v["impact"] in AXE_FAILING_IMPACTS]
+            for v in violations if impacts is None or v["impact"] in impacts]
