@@ -2,7 +2,7 @@
 
 ``init_app`` is called by the app factory when this package exists.
 """
-from flask import Flask, current_app
+from flask import Flask, current_app, g
 from flask_login import current_user
 
 from messaging.auth import session_principal
@@ -49,9 +49,13 @@ def _layout_context() -> dict:
         "switchable_vendors": lambda: sign_in.vendors_to_switch_to(principal, current_user),
         "shop_name": lambda: vendor_name(principal.vendor_id if principal else None),
         "max_upload_text": lambda: humanize.file_size(attachment_service().get_max_file_size_bytes()),
+        "max_upload_bytes": lambda: attachment_service().get_max_file_size_bytes(),
     }
 
 
 def _unread_total() -> int:
-    principal = session_principal()
-    return messaging_service().get_unread_count(principal) if principal else 0
+    # Once per request: the tab title, the header badge and the dashboard card show the same number.
+    if "unread_total" not in g:
+        principal = session_principal()
+        g.unread_total = messaging_service().get_unread_count(principal) if principal else 0
+    return g.unread_total

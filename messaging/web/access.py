@@ -3,10 +3,10 @@
 What they may see inside is the service's business (NotFound -> 404); this guard
 only sends strangers to the right sign-in page.
 """
-from flask import Response, abort, g, redirect, request, url_for
+from flask import Response, abort, g
 
 from messaging.auth import session_principal
-from messaging.web.htmx import wants_fragment
+from messaging.web.expired_session import to_sign_in
 from messaging.web.roles import RolePages
 
 
@@ -27,11 +27,5 @@ def require_role(pages: RolePages):
 
 
 def _to_sign_in(pages: RolePages) -> Response:
-    next_url = request.full_path.rstrip("?") if request.method == "GET" and not wants_fragment() else None
-    target = url_for(pages.sign_in_endpoint, next=next_url) if next_url else url_for(pages.sign_in_endpoint)
-    if wants_fragment():
-        # A redirect would be followed inside the XHR and the sign-in page swapped into a panel.
-        response = Response(status=401)
-        response.headers["HX-Redirect"] = target
-        return response
-    return redirect(target)
+    # inbox-ux: htmx requests come back to the page they were on (HX-Current-URL), see expired_session.
+    return to_sign_in(pages)

@@ -252,6 +252,7 @@
     refreshTimes();
     markCurrentConversation();
     setInterval(refreshTimes, 30000);
+    titleFromBadge();
   });
 
   // The list refreshes itself; a keyboard user on one of its links keeps their place.
@@ -311,9 +312,203 @@
   document.addEventListener("page-error", function (event) {
     showAlert((event.detail && event.detail.message) || "That did not work. Reload the page and try again.");
   });
-  document.addEventListener("htmx:sendError", function () {
-    showAlert("Could not reach the server. Check your connection; the page keeps trying.");
+
+  // ---- a request a person made that failed (5xx, no network, timeout): say so where they acted, offer a retry.
+  // Refreshes that poll stay quiet and keep trying; the alert bar tells about a lost connection.
+  var PERSON_EVENTS = ["submit", "click", "change", "input", "search", "keyup"];
+  function madeByPerson(detail) {
+    var cause = detail.requestConfig && detail.requestConfig.triggeringEvent;
+    return Boolean(cause && PERSON_EVENTS.indexOf(cause.type) !== -1);
+  }
+  function failurePlace(elt) {
+    return elt.closest("form") || elt.closest("li") || elt;
+  }
+  function clearFailure(elt) {
+    var place = failurePlace(elt);
+    var box = place.querySelector(":scope > .request-failed") ||
+      (place.nextElementSibling && place.nextElementSibling.matches(".request-failed") ? place.nextElementSibling : null);
+    if (box) box.remove();
+  }
+  function showFailure(elt, text) {
+    clearFailure(elt);
+    var box = document.createElement("div");
+    box.className = "request-failed";
+    box.setAttribute("role", "alert");
+    var message = document.createElement("span");
+    message.textContent = text;
+    var retry = document.createElement("button");
+    retry.type = "button";
+    retry.className = "button button--small button--secondary";
+    retry.textContent = "Try again";
+    retry.addEventListener("click", function () {
+      box.remove();
+      if (elt.tagName === "FORM") elt.requestSubmit();
+      else if (elt.form && elt.tagName !== "BUTTON") elt.form.requestSubmit();
+      else elt.click();
+    });
+    box.appendChild(message);
+    box.appendChild(document.createTextNode(" "));
+    box.appendChild(retry);
+    var place = failurePlace(elt);
+    if (place.tagName === "FORM" || place.tagName === "LI") place.prepend(box);
+    else place.insertAdjacentElement("afterend", box);
+  }
+  function failed(event, text) {
+    var elt = event.detail.elt;
+    if (elt && elt.isConnected && madeByPerson(event.detail)) showFailure(elt, text);
+    else showAlert(text + " The page keeps trying.");
+  }
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (event.detail.elt && madeByPerson(event.detail)) clearFailure(event.detail.elt);
   });
+  document.addEventListener("htmx:responseError", function (event) {
+    if (event.detail.xhr.status >= 500) {
+      failed(event, "That did not work: the server had a problem (error " + event.detail.xhr.status + ").");
+    }
+  });
+  document.addEventListener("htmx:sendError", function (event) {
+    failed(event, "Could not reach the server. Check your connection.");
+  });
+  document.addEventListener("htmx:timeout", function (event) {
+    failed(event, "The server took too long to answer.");
+  });
+
+  // ---- files: refused in the browser when over the limit, listed by name and size, each removable.
+  function readableSize(bytes) {
+    if (bytes < 1024) return bytes + " B";
+    var units = ["KB", "MB", "GB"], size = bytes, unit = "B";
+    for (var i = 0; i < units.length && size >= 1024; i++) { size /= 1024; unit = units[i]; }
+    return (size < 10 ? size.toFixed(1) : Math.round(size)) + " " + unit;
+  }
+  function setFiles(input, files) {
+    var transfer = new DataTransfer();
+    files.forEach(function (file) { transfer.items.add(file); });
+    input.files = transfer.files;
+  }
+  function filesPanel(input) {
+    var panel = input.parentNode.querySelector("[data-picked-files]");
+    if (!panel) {
+      panel = document.createElement("div");
+      panel.setAttribute("data-picked-files", "");
+      panel.className = "picked-files";
+      input.insertAdjacentElement("afterend", panel);
+    }
+    return panel;
+  }
+  function showPickedFiles(input, refusals) {
+    var panel = filesPanel(input);
+    panel.textContent = "";
+    refusals.forEach(function (text) {
+      var error = document.createElement("p");
+      error.className = "field-error";
+      error.setAttribute("role", "alert");
+      error.textContent = text;
+      panel.appendChild(error);
+    });
+    var files = Array.prototype.slice.call(input.files);
+    if (!files.length) return;
+    var list = document.createElement("ul");
+    list.className = "picked-files__list";
+    list.setAttribute("aria-label", "Files to send");
+    files.forEach(function (file, index) {
+      var item = document.createElement("li");
+      var name = document.createElement("span");
+      name.className = "picked-files__name";
+      name.textContent = file.name;
+      var size = document.createElement("span");
+      size.className = "picked-files__size";
+      size.textContent = readableSize(file.size);
+      var remove = document.createElement("button");
+      remove.type = "button";
+      remove.className = "icon-button icon-button--small";
+      remove.setAttribute("aria-label", "Remove " + file.name);
+      remove.textContent = "×";
+      remove.addEventListener("click", function () {
+        var kept = Array.prototype.slice.call(input.files).filter(function (_, i) { return i !== index; });
+        setFiles(input, kept);
+        showPickedFiles(input, []);
+        var next = panel.querySelector("button") || input;
+        next.focus();
+      });
+      item.appendChild(name);
+      item.appendChild(size);
+      item.appendChild(remove);
+      list.appendChild(item);
+    });
+    panel.appendChild(list);
+  }
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches("input[type=file][data-max-bytes]")) return;
+    var limit = parseInt(input.getAttribute("data-max-bytes"), 10);
+    var most = parseInt(input.getAttribute("data-max-files"), 10) || Infinity;
+    var refusals = [];
+    var kept = Array.prototype.slice.call(input.files).filter(function (file) {
+      if (file.size <= limit) return true;
+      refusals.push(file.name + " is " + readableSize(file.size) + "; files can be at most " + readableSize(limit) + ".");
+      return false;
+    });
+    if (kept.length > most) {
+      refusals.push("At most " + most + " files at once; the first " + most + " are kept.");
+      kept = kept.slice(0, most);
+    }
+    if (kept.length !== input.files.length) setFiles(input, kept);
+    showPickedFiles(input, refusals);
+  });
+
+  // ---- keyboard: Ctrl/Cmd+Enter sends; j/k open the next/previous conversation; arrows move in the list.
+  function typingIn(element) {
+    return element && (element.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(element.tagName));
+  }
+  function conversationLinks() {
+    return Array.prototype.slice.call(document.querySelectorAll("[data-conversation-link]"));
+  }
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && event.target.closest &&
+        event.target.closest("#reply-form, #compose-form")) {
+      var form = event.target.closest("form");
+      var send = form.querySelector("button[value='send']") || form.querySelector("button[type=submit]");
+      event.preventDefault();
+      form.requestSubmit(send || undefined);
+      return;
+    }
+    if (event.ctrlKey || event.metaKey || event.altKey || document.querySelector("dialog[open]")) return;
+    var links = conversationLinks();
+    if (!links.length) return;
+    var inList = event.target.matches && event.target.matches("[data-conversation-link]");
+    if (inList && (event.key === "ArrowDown" || event.key === "ArrowUp")) {
+      var here = links.indexOf(event.target);
+      var there = links[here + (event.key === "ArrowDown" ? 1 : -1)];
+      if (there) { event.preventDefault(); there.focus(); }
+      return;
+    }
+    if ((event.key === "j" || event.key === "k") && !typingIn(event.target)) {
+      var current = inList ? links.indexOf(event.target)
+        : links.findIndex(function (link) { return link.getAttribute("aria-current") === "true"; });
+      var step = event.key === "j" ? 1 : -1;
+      var target = links[current === -1 ? 0 : current + step];
+      if (!target) return;
+      event.preventDefault();
+      target.focus();
+      target.click();
+    }
+  });
+
+  // ---- the tab title carries the unread count, kept in step with the header badge.
+  function titleFromBadge() {
+    var badge = document.getElementById("unread-badge");
+    if (!badge) return;
+    var count = parseInt(badge.getAttribute("data-count"), 10) || 0;
+    var title = document.title.replace(/^\(\d+\) /, "");
+    document.title = count ? "(" + count + ") " + title : title;
+    // The dashboard's Messages card says the same as the badge, also after the badge refreshed.
+    document.querySelectorAll(".card__badge[data-unread]").forEach(function (card) {
+      card.setAttribute("data-unread", count);
+      card.textContent = count ? count + " unread" : "All read";
+      card.classList.toggle("card__badge--none", !count);
+    });
+  }
+  document.addEventListener("htmx:afterSettle", titleFromBadge);
 
   // After our own reply the form comes back empty: keep the focus where the user was typing.
   document.addEventListener("htmx:afterSettle", function (event) {
@@ -330,6 +525,11 @@
       // A refresh by the poller keeps the reader's place; an opened conversation starts at what is new.
       var source = (event.detail.requestConfig && event.detail.requestConfig.elt) || document.body;
       if (source.id !== "thread-poller") revealThreadOpening();
+      // Closed or reopened here: focus the button that undoes it, not the page's body.
+      if (source.closest && source.closest(".status-action")) {
+        var undo = document.querySelector("#thread-panel .status-action button");
+        if (undo) undo.focus();
+      }
       // A conversation opened from the list: move focus to it, as a page load would.
       if (source.matches("[data-conversation-link]")) {
         var heading = document.getElementById("thread-subject");
