@@ -8,12 +8,14 @@ from flask_login import current_user
 from messaging.auth import session_principal
 from messaging.services import attachment_service, messaging_service
 from messaging.services.acting_vendor import vendor_name
+from messaging.services.vendor_unread import unread_by_vendor
 from messaging.web import htmx, humanize, inbox, shop_account, sign_in
 from messaging.web.error_pages import register_error_pages
 from messaging.web.forms import recipient_value
 from messaging.web.message_body import message_body
 from messaging.web.roles import PAGES_BY_ROLE, ROLE_PAGES
 from messaging.web.security_headers import register_security_headers
+from messaging.web.static_files import register_static_caching
 from messaging.web.thread_items import open_anchor, thread_rows
 
 HTMX_SCRIPT = "vendor/htmx-2.0.11.min.js"
@@ -26,6 +28,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(shop_account.blueprint)
     register_error_pages(app)
     register_security_headers(app)
+    register_static_caching(app)
     app.add_template_filter(message_body)
     app.add_template_filter(humanize.time_tag)
     app.add_template_filter(humanize.file_size)
@@ -47,6 +50,7 @@ def _layout_context() -> dict:
         "events": htmx,
         "unread_total": _unread_total,
         "switchable_vendors": lambda: sign_in.vendors_to_switch_to(principal, current_user),
+        "unread_by_vendor": lambda vendors: unread_by_vendor(principal, [vendor.id for vendor in vendors]),
         "shop_name": lambda: vendor_name(principal.vendor_id if principal else None),
         "max_upload_text": lambda: humanize.file_size(attachment_service().get_max_file_size_bytes()),
         "max_upload_bytes": lambda: attachment_service().get_max_file_size_bytes(),
