@@ -32,6 +32,7 @@ from messaging.policy import RolePolicy, own_row_join, policy_for, scope_clause
 from messaging.services.attachments import MessageAttachmentService, StoredFile, Upload, ValidatedFile
 from messaging.services.errors import ConversationClosed, InvalidInput, NotAllowed, NotFound
 from messaging.services.names import resolve_names
+from messaging.services.search import search_clause  # inbox-ux
 from messaging.services.read_models import (
     AttachmentInfo,
     ConversationDetail,
@@ -136,7 +137,8 @@ class MessagingService:
         if len(search) > SEARCH_MAX_LENGTH:
             raise InvalidInput("Search is too long.", fields={"q": f"At most {SEARCH_MAX_LENGTH} characters."})
         if search:
-            conditions.append(_search_clause(search))
+            # inbox-ux: full-text search (messages, subjects, people, shops) lives in services/search.py.
+            conditions.append(search_clause(self.session, search))
         query = query.where(*conditions)
 
         # The total counts conversations, so it joins the caller's own row only when a condition needs it.

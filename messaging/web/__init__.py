@@ -14,6 +14,7 @@ from messaging.web.error_pages import register_error_pages
 from messaging.web.forms import recipient_value
 from messaging.web.message_body import message_body
 from messaging.web.roles import PAGES_BY_ROLE, ROLE_PAGES
+from messaging.web.search_results import highlight
 from messaging.web.security_headers import register_security_headers
 from messaging.web.static_files import register_static_caching
 from messaging.web.thread_items import open_anchor, thread_rows
@@ -35,6 +36,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(humanize.file_kind)
     app.add_template_filter(recipient_value)
     app.add_template_global(thread_rows)
+    app.add_template_filter(highlight)
     app.add_template_global(open_anchor)
     app.context_processor(_layout_context)
 

@@ -8,7 +8,8 @@ service's: a conversation out of scope raises NotFound, which becomes the 404 pa
 from flask import Blueprint, Response, flash, g, redirect, render_template, request
 
 from messaging.models import ConversationStatus
-from messaging.services import messaging_service
+from messaging.extensions import db
+from messaging.services import messaging_service, search
 from messaging.services.errors import ConversationClosed, FileTooLarge, InvalidInput, UnsupportedFileType
 from messaging.web import htmx
 from messaging.web.access import require_role
@@ -258,7 +259,10 @@ def _list_context(list_query: ListQuery) -> dict:
         list_error = None
     except InvalidInput as refusal:
         listing, list_error = None, refusal.message
-    return {"listing": listing, "list_query": list_query, "list_error": list_error}
+    # inbox-ux: a search shows, under each conversation, its newest message with the words (one query).
+    matches = search.matching_messages(db.session, [item.id for item in listing.items], list_query.q) \
+        if listing and list_query.q else {}
+    return {"listing": listing, "list_query": list_query, "list_error": list_error, "matches": matches}
 
 
 def _render(template: str, **context) -> str:

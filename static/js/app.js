@@ -90,10 +90,16 @@
     var bar = document.querySelector(".topbar");
     return bar && getComputedStyle(bar).position === "sticky" ? bar.offsetHeight : 0;
   }
+  var pendingAnchor = null;  // "#message-12" of a search result opened with htmx
   function revealThreadOpening() {
     var list = document.getElementById("thread-messages");
     if (!list) return;
-    var divider = document.getElementById("first-unread");
+    var anchor = pendingAnchor || window.location.hash;
+    pendingAnchor = null;
+    var named = anchor && anchor.length > 1 ? document.getElementById(anchor.slice(1)) : null;
+    if (named && !list.contains(named)) named = null;
+    if (named && named.classList.contains("message")) named.classList.add("message--found");
+    var divider = named && named.id !== "latest" ? named : document.getElementById("first-unread");
     if (listScrolls(list)) {
       list.scrollTop = divider
         ? list.scrollTop + divider.getBoundingClientRect().top - list.getBoundingClientRect().top - 8
@@ -227,6 +233,8 @@
   // ---- "Earlier messages": older messages go in above without moving what the reader was looking at.
   var distanceFromEnd = null;
   document.addEventListener("htmx:beforeRequest", function (event) {
+    var link = event.detail.elt;
+    if (link && link.matches && link.matches("[data-conversation-link]")) pendingAnchor = link.hash || null;
     if (event.detail.target && event.detail.target.id === "earlier-messages") {
       var list = document.getElementById("thread-messages");
       distanceFromEnd = listScrolls(list)
