@@ -81,3 +81,28 @@ def test_a_post_after_the_session_ended_goes_to_sign_in_not_to_the_form_expired(
         assert response.status_code == 401 and response.headers["HX-Redirect"] == f"/login?next={thread}"
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_search_results_show_the_matching_message_highlighted_and_open_the_thread_at_it(vendor_client, service, marketplace):
+    m = marketplace
+    thread = start(service, m.staff_a, ConversationType.VENDOR_CUSTOMER, m.customer_a, "Delivery",
+                   text="The <b>courier</b> comes on Tuesday")
+    service.send_message(m.customer_a, thread.id, "Thanks, see you then")
+    html = text_of(vendor_client.get("/vendor/messages?q=courier"))
+    assert '<span class="conversation__match">The &lt;b&gt;<mark>courier</mark>&lt;/b&gt; comes on Tuesday</span>' in html
+    first = service.get_conversation(m.staff_a, thread.id).messages[0].id
+    assert f'href="/vendor/messages/{thread.id}?before={first + 1}&amp;q=courier#message-{first}"' in html
+    opened = text_of(vendor_client.get(f"/vendor/messages/{thread.id}?before={first + 1}&q=courier"))
+    assert f'id="message-{first}"' in opened and "Back to the latest messages" in opened
+    # A subject match alone shows the usual preview.
+    html = text_of(vendor_client.get("/vendor/messages?q=delivery"))
+    assert 'class="conversation__preview">Thanks, see you then<' in html
+
+
+def test_admin_recipient_picker_tells_apart_one_person_at_two_shops(admin_client, app, marketplace):
+    from messaging.services import accounts
+    accounts.create_customer("twin@example", "shop-a", "Tess Twin", "pw-123456789")
+    accounts.create_customer("twin@example", "shop-b", "Tess Twin", "pw-123456789")
+    html = text_of(admin_client.get("/admin/messages/recipients?recipient_type=customer&recipient_q=tess", headers=HTMX))
+    details = re.findall(r'class="recipient__detail">([^<]+)<', html)
+    assert sorted(details) == ["twin@example · Shop A", "twin@example · Shop B"]
