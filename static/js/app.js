@@ -502,6 +502,48 @@
     }
   });
 
+  // ---- an image attachment opens large in a dialog (without this file, in the browser itself).
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a[data-image-dialog]");
+    if (!link || event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
+    event.preventDefault();
+    var name = link.querySelector(".attachment__name");
+    var dialog = document.createElement("dialog");
+    dialog.className = "image-viewer";
+    dialog.setAttribute("aria-label", name ? name.textContent : "Image");
+    var head = document.createElement("div");
+    head.className = "image-viewer__head";
+    var title = document.createElement("span");
+    title.className = "image-viewer__name";
+    title.textContent = name ? name.textContent : "";
+    var download = document.createElement("a");
+    download.href = link.getAttribute("data-download");
+    download.setAttribute("download", "");
+    download.className = "button button--small button--secondary";
+    download.textContent = "Download";
+    var close = document.createElement("button");
+    close.type = "button";
+    close.className = "icon-button";
+    close.setAttribute("aria-label", "Close");
+    close.textContent = "×";
+    close.addEventListener("click", function () { dialog.close(); });
+    head.appendChild(title);
+    head.appendChild(download);
+    head.appendChild(close);
+    var image = document.createElement("img");
+    image.className = "image-viewer__image";
+    image.src = link.getAttribute("href");
+    image.alt = name ? name.textContent : "";
+    dialog.appendChild(head);
+    dialog.appendChild(image);
+    // A click on the backdrop (the dialog itself, outside its content) closes it too.
+    dialog.addEventListener("click", function (click) { if (click.target === dialog) dialog.close(); });
+    dialog.addEventListener("close", function () { dialog.remove(); link.focus(); });
+    document.body.appendChild(dialog);
+    dialog.showModal();
+    close.focus();
+  });
+
   // ---- the tab title carries the unread count, kept in step with the header badge.
   function titleFromBadge() {
     var badge = document.getElementById("unread-badge");

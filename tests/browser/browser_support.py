@@ -48,8 +48,8 @@ def reply_with_attachment(page, text: str, filename: str):
     expect(message).to_have_count(1)
     expect(message.locator(".attachment__name")).to_have_text(filename)
     expect(message.locator(".attachment__meta")).to_contain_text("image/png")
-    # The thumbnail really loaded, through the authorised download route.
-    expect(message.locator("img.attachment__thumb")).to_have_js_property("naturalWidth", 48)
+    # The thumbnail really loaded, through the authorised download route: the 112 px one made at upload.
+    expect(message.locator("img.attachment__thumb")).to_have_js_property("naturalWidth", 112)
     return message
 
 
