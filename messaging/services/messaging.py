@@ -7,7 +7,7 @@ Counters move with single SQL updates (``x = x + 1``), never read-modify-write.
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -27,7 +27,6 @@ from messaging.models import (
     VendorUser,
 )
 from messaging.models.conversation import PREVIEW_LENGTH, SUBJECT_MAX_LENGTH
-from messaging.models.enums import USER_PARTICIPANT_TYPES
 from messaging.policy import RolePolicy, own_row_join, policy_for, scope_clause
 from messaging.services.attachments import MessageAttachmentService, StoredFile, Upload, ValidatedFile
 from messaging.services.errors import ConversationClosed, InvalidInput, NotAllowed, NotFound
@@ -653,27 +652,3 @@ def _like_pattern(search: str) -> str:
         return ""
     escaped = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
-
-
-def _search_clause(search: str):
-    pattern = _like_pattern(search)
-    member = aliased(ConversationParticipant, name="member")
-    user_match = (
-        exists()
-        .where(
-            member.conversation_id == Conversation.id,
-            member.participant_type.in_(USER_PARTICIPANT_TYPES),
-            User.id == member.participant_id,
-            User.full_name.ilike(pattern, escape="\\"),
-        )
-    )
-    customer_match = (
-        exists()
-        .where(
-            member.conversation_id == Conversation.id,
-            member.participant_type == ParticipantType.CUSTOMER,
-            Customer.id == member.participant_id,
-            Customer.full_name.ilike(pattern, escape="\\"),
-        )
-    )
-    return or_(Conversation.subject.ilike(pattern, escape="\\"), user_match, customer_match)
