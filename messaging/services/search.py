@@ -1,10 +1,9 @@
 """Full-text search of conversations: message text, subjects, participant and shop names.
 
-SQLite (the embedded default) uses FTS5: ``message_fts`` indexes message text (external
-content over ``messages``), ``conversation_fts`` one document per conversation (its subject,
-its participants' names and its shop's name). PostgreSQL uses ``tsvector`` GIN indexes:
-an expression index over ``messages.content`` and a ``conversation_search`` table holding the
-same per-conversation document. Triggers keep both in step with every write, so the write
+Both databases keep one document per conversation in ``conversation_search``: its subject, its
+participants' and shop's names and all its messages' text. SQLite (the embedded default) indexes
+it with FTS5 (``conversation_fts``, external content), PostgreSQL stores it as a ``tsvector``
+with a GIN index. Triggers keep it in step with every write, so the write
 path (being refactored elsewhere) needs no change; migration ``0007_message_search``
 creates them and fills them from the existing rows, and ``db.create_all()`` (the tests)
 gets them through the metadata events at the bottom.
@@ -13,6 +12,7 @@ Words match by prefix ("deliv" finds "delivery"), all words must match, case and
 aside. Scope is the caller's, as for any list: the clause only narrows ``list_conversations``.
 """
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, event, false, func, or_, select, text
@@ -22,81 +22,94 @@ from messaging.extensions import db
 from messaging.models import Conversation, Message
 
 MAX_TERMS = 8
+MESSAGES_SEARCHED = 200
 WORD = re.compile(r"\w+", re.UNICODE)
 
 # ---------------------------------------------------------------- the documents, per database
+#
+# One document per conversation: its subject, its participants' and shop's names and the text of
+# all its messages. Matching a conversation then reads one posting list, however many messages use
+# the word (a per-message index made a common word cost seconds at 1M messages: every match had
+# to be mapped back to its conversation). A new message appends its text to the document.
 
-# The names of a conversation's participants and its shop, in one string.
-_PEOPLE_SQL = """
+# Subject, the shop's and the participants' names, and the messages of conversation ``c``.
+_DOCUMENT_SQL = """
+    c.subject || ' ' ||
     coalesce((SELECT v.name FROM vendors v WHERE v.id = c.vendor_id), '') || ' ' ||
     coalesce((SELECT group_concat(n, ' ') FROM (
         SELECT u.full_name AS n FROM conversation_participants p JOIN users u ON u.id = p.participant_id
          WHERE p.conversation_id = c.id AND p.participant_type IN ('admin', 'vendor')
         UNION ALL
         SELECT cu.full_name FROM conversation_participants p JOIN customers cu ON cu.id = p.participant_id
-         WHERE p.conversation_id = c.id AND p.participant_type = 'customer') AS names), '')
+         WHERE p.conversation_id = c.id AND p.participant_type = 'customer') AS names), '') || ' ' ||
+    coalesce((SELECT group_concat(m.content, ' ') FROM messages m WHERE m.conversation_id = c.id), '')
 """
 
 
-def _sqlite_refresh(conversation_id_sql: str) -> str:
+def _sqlite_refresh(where_sql: str) -> str:
     return (
-        f"DELETE FROM conversation_fts WHERE rowid = {conversation_id_sql}; "
-        f"INSERT INTO conversation_fts (rowid, subject, people) "
-        f"SELECT c.id, c.subject, {_PEOPLE_SQL} FROM conversations c WHERE c.id = {conversation_id_sql};"
+        f"INSERT INTO conversation_search (conversation_id, document) SELECT c.id, {_DOCUMENT_SQL} "
+        f"FROM conversations c WHERE {where_sql} "
+        f"ON CONFLICT (conversation_id) DO UPDATE SET document = excluded.document;"
     )
 
 
 SQLITE_UP = [
-    "CREATE VIRTUAL TABLE message_fts USING fts5(content, content='messages', content_rowid='id', "
-    "tokenize='unicode61 remove_diacritics 2')",
-    "CREATE TRIGGER message_fts_insert AFTER INSERT ON messages BEGIN "
-    "INSERT INTO message_fts (rowid, content) VALUES (new.id, new.content); END",
-    "CREATE TRIGGER message_fts_delete AFTER DELETE ON messages BEGIN "
-    "INSERT INTO message_fts (message_fts, rowid, content) VALUES ('delete', old.id, old.content); END",
-    "CREATE TRIGGER message_fts_update AFTER UPDATE OF content ON messages BEGIN "
-    "INSERT INTO message_fts (message_fts, rowid, content) VALUES ('delete', old.id, old.content); "
-    "INSERT INTO message_fts (rowid, content) VALUES (new.id, new.content); END",
-    "CREATE VIRTUAL TABLE conversation_fts USING fts5(subject, people, "
-    "tokenize='unicode61 remove_diacritics 2')",
-    f"CREATE TRIGGER conversation_fts_insert AFTER INSERT ON conversations BEGIN {_sqlite_refresh('new.id')} END",
-    f"CREATE TRIGGER conversation_fts_subject AFTER UPDATE OF subject, vendor_id ON conversations BEGIN "
-    f"{_sqlite_refresh('new.id')} END",
-    "CREATE TRIGGER conversation_fts_delete AFTER DELETE ON conversations BEGIN "
-    "DELETE FROM conversation_fts WHERE rowid = old.id; END",
-    f"CREATE TRIGGER conversation_fts_participant AFTER INSERT ON conversation_participants BEGIN "
-    f"{_sqlite_refresh('new.conversation_id')} END",
-    # A renamed shop: its conversations' documents follow.
-    "CREATE TRIGGER conversation_fts_vendor_name AFTER UPDATE OF name ON vendors BEGIN "
-    "DELETE FROM conversation_fts WHERE rowid IN (SELECT id FROM conversations WHERE vendor_id = new.id); "
-    f"INSERT INTO conversation_fts (rowid, subject, people) SELECT c.id, c.subject, {_PEOPLE_SQL} "
-    "FROM conversations c WHERE c.vendor_id = new.id; END",
+    "CREATE TABLE conversation_search (conversation_id INTEGER PRIMARY KEY, document TEXT NOT NULL)",
+    "CREATE VIRTUAL TABLE conversation_fts USING fts5(document, content='conversation_search', "
+    "content_rowid='conversation_id', tokenize='unicode61 remove_diacritics 2')",
+    # The FTS index follows its content table.
+    "CREATE TRIGGER conversation_search_ai AFTER INSERT ON conversation_search BEGIN "
+    "INSERT INTO conversation_fts (rowid, document) VALUES (new.conversation_id, new.document); END",
+    "CREATE TRIGGER conversation_search_ad AFTER DELETE ON conversation_search BEGIN "
+    "INSERT INTO conversation_fts (conversation_fts, rowid, document) VALUES ('delete', old.conversation_id, old.document); END",
+    "CREATE TRIGGER conversation_search_au AFTER UPDATE ON conversation_search BEGIN "
+    "INSERT INTO conversation_fts (conversation_fts, rowid, document) VALUES ('delete', old.conversation_id, old.document); "
+    "INSERT INTO conversation_fts (rowid, document) VALUES (new.conversation_id, new.document); END",
+    # The content table follows the messaging tables.
+    f"CREATE TRIGGER search_conversation_insert AFTER INSERT ON conversations BEGIN {_sqlite_refresh('c.id = new.id')} END",
+    f"CREATE TRIGGER search_conversation_update AFTER UPDATE OF subject, vendor_id ON conversations BEGIN "
+    f"{_sqlite_refresh('c.id = new.id')} END",
+    "CREATE TRIGGER search_conversation_delete AFTER DELETE ON conversations BEGIN "
+    "DELETE FROM conversation_search WHERE conversation_id = old.id; END",
+    f"CREATE TRIGGER search_participant_insert AFTER INSERT ON conversation_participants BEGIN "
+    f"{_sqlite_refresh('c.id = new.conversation_id')} END",
+    "CREATE TRIGGER search_message_insert AFTER INSERT ON messages BEGIN "
+    "UPDATE conversation_search SET document = document || ' ' || new.content "
+    "WHERE conversation_id = new.conversation_id; END",
+    f"CREATE TRIGGER search_message_update AFTER UPDATE OF content ON messages BEGIN "
+    f"{_sqlite_refresh('c.id = new.conversation_id')} END",
+    f"CREATE TRIGGER search_message_delete AFTER DELETE ON messages BEGIN "
+    f"{_sqlite_refresh('c.id = old.conversation_id')} END",
+    f"CREATE TRIGGER search_vendor_name AFTER UPDATE OF name ON vendors BEGIN "
+    f"{_sqlite_refresh('c.vendor_id = new.id')} END",
 ]
-SQLITE_BACKFILL = [
-    "INSERT INTO message_fts (message_fts) VALUES ('rebuild')",
-    f"INSERT INTO conversation_fts (rowid, subject, people) SELECT c.id, c.subject, {_PEOPLE_SQL} FROM conversations c",
-]
+SQLITE_BACKFILL = [_sqlite_refresh("1 = 1").rstrip(";")]
 SQLITE_DOWN = [
-    "DROP TRIGGER IF EXISTS conversation_fts_vendor_name",
-    "DROP TRIGGER IF EXISTS conversation_fts_participant",
-    "DROP TRIGGER IF EXISTS conversation_fts_delete",
-    "DROP TRIGGER IF EXISTS conversation_fts_subject",
-    "DROP TRIGGER IF EXISTS conversation_fts_insert",
+    "DROP TRIGGER IF EXISTS search_vendor_name",
+    "DROP TRIGGER IF EXISTS search_message_delete",
+    "DROP TRIGGER IF EXISTS search_message_update",
+    "DROP TRIGGER IF EXISTS search_message_insert",
+    "DROP TRIGGER IF EXISTS search_participant_insert",
+    "DROP TRIGGER IF EXISTS search_conversation_delete",
+    "DROP TRIGGER IF EXISTS search_conversation_update",
+    "DROP TRIGGER IF EXISTS search_conversation_insert",
+    "DROP TRIGGER IF EXISTS conversation_search_au",
+    "DROP TRIGGER IF EXISTS conversation_search_ad",
+    "DROP TRIGGER IF EXISTS conversation_search_ai",
     "DROP TABLE IF EXISTS conversation_fts",
-    "DROP TRIGGER IF EXISTS message_fts_update",
-    "DROP TRIGGER IF EXISTS message_fts_delete",
-    "DROP TRIGGER IF EXISTS message_fts_insert",
-    "DROP TABLE IF EXISTS message_fts",
+    "DROP TABLE IF EXISTS conversation_search",
 ]
 
-_PG_PEOPLE_SQL = _PEOPLE_SQL.replace("group_concat(n, ' ')", "string_agg(n, ' ')")
+_PG_DOCUMENT_SQL = _DOCUMENT_SQL.replace("group_concat(n, ' ')", "string_agg(n, ' ')").replace(
+    "group_concat(m.content, ' ')", "string_agg(m.content, ' ' ORDER BY m.id)")
 POSTGRES_UP = [
-    "CREATE INDEX ix_messages_content_fts ON messages USING gin (to_tsvector('simple', content))",
     "CREATE TABLE conversation_search (conversation_id integer PRIMARY KEY "
-    "REFERENCES conversations (id) ON DELETE CASCADE, document text NOT NULL)",
-    "CREATE INDEX ix_conversation_search_fts ON conversation_search USING gin (to_tsvector('simple', document))",
+    "REFERENCES conversations (id) ON DELETE CASCADE, document tsvector NOT NULL)",
+    "CREATE INDEX ix_conversation_search_fts ON conversation_search USING gin (document)",
     f"""CREATE FUNCTION conversation_search_refresh(target integer) RETURNS void LANGUAGE sql AS $$
         INSERT INTO conversation_search (conversation_id, document)
-        SELECT c.id, c.subject || ' ' || {_PG_PEOPLE_SQL} FROM conversations c WHERE c.id = target
+        SELECT c.id, to_tsvector('simple', {_PG_DOCUMENT_SQL}) FROM conversations c WHERE c.id = target
         ON CONFLICT (conversation_id) DO UPDATE SET document = excluded.document
     $$""",
     """CREATE FUNCTION conversation_search_on_write() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -105,6 +118,11 @@ POSTGRES_UP = [
             PERFORM conversation_search_refresh(NEW.id);
         ELSIF TG_TABLE_NAME = 'conversation_participants' THEN
             PERFORM conversation_search_refresh(NEW.conversation_id);
+        ELSIF TG_TABLE_NAME = 'messages' AND TG_OP = 'INSERT' THEN
+            UPDATE conversation_search SET document = document || to_tsvector('simple', NEW.content)
+             WHERE conversation_id = NEW.conversation_id;
+        ELSIF TG_TABLE_NAME = 'messages' THEN
+            PERFORM conversation_search_refresh(OLD.conversation_id);
         ELSIF TG_TABLE_NAME = 'vendors' THEN
             PERFORM conversation_search_refresh(c.id) FROM conversations c WHERE c.vendor_id = NEW.id;
         END IF;
@@ -114,29 +132,31 @@ POSTGRES_UP = [
     "FOR EACH ROW EXECUTE FUNCTION conversation_search_on_write()",
     "CREATE TRIGGER conversation_search_participant AFTER INSERT ON conversation_participants "
     "FOR EACH ROW EXECUTE FUNCTION conversation_search_on_write()",
+    "CREATE TRIGGER conversation_search_message AFTER INSERT OR DELETE OR UPDATE OF content ON messages "
+    "FOR EACH ROW EXECUTE FUNCTION conversation_search_on_write()",
     "CREATE TRIGGER conversation_search_vendor AFTER UPDATE OF name ON vendors "
     "FOR EACH ROW EXECUTE FUNCTION conversation_search_on_write()",
 ]
 POSTGRES_BACKFILL = [
     f"INSERT INTO conversation_search (conversation_id, document) "
-    f"SELECT c.id, c.subject || ' ' || {_PG_PEOPLE_SQL} FROM conversations c ON CONFLICT DO NOTHING",
+    f"SELECT c.id, to_tsvector('simple', {_PG_DOCUMENT_SQL}) FROM conversations c ON CONFLICT DO NOTHING",
 ]
 POSTGRES_DOWN = [
     "DROP TRIGGER IF EXISTS conversation_search_vendor ON vendors",
+    "DROP TRIGGER IF EXISTS conversation_search_message ON messages",
     "DROP TRIGGER IF EXISTS conversation_search_participant ON conversation_participants",
     "DROP TRIGGER IF EXISTS conversation_search_conversation ON conversations",
     "DROP FUNCTION IF EXISTS conversation_search_on_write()",
     "DROP FUNCTION IF EXISTS conversation_search_refresh(integer)",
     "DROP TABLE IF EXISTS conversation_search",
-    "DROP INDEX IF EXISTS ix_messages_content_fts",
 ]
 
 
 # Tables the search index owns (with FTS5's shadow tables); not in the models, so autogenerate skips them.
-SEARCH_TABLE_PREFIXES = ("message_fts", "conversation_fts", "conversation_search")
+SEARCH_TABLE_PREFIXES = ("conversation_fts", "conversation_search")
 
 
-SEARCH_INDEXES = ("ix_messages_content_fts", "ix_conversation_search_fts")
+SEARCH_INDEXES = ("ix_conversation_search_fts",)
 
 
 def include_in_autogenerate(name, type_, parent_names) -> bool:
@@ -176,36 +196,22 @@ def _is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def _matching_message_ids(terms: list[str], postgres: bool):
-    if postgres:
-        return select(Message.id).where(
-            text("to_tsvector('simple', messages.content) @@ to_tsquery('simple', :message_query)")
-            .bindparams(bindparam("message_query", _match_expression(terms, True)))
-        )
-    return select(text("rowid")).select_from(text("message_fts")).where(
-        text("message_fts MATCH :message_query").bindparams(
-            bindparam("message_query", _match_expression(terms, False)))
-    )
-
-
 def search_clause(session: Session, search: str):
-    """Condition on ``Conversation``: the words are in one of its messages, its subject or its people."""
+    """Condition on ``Conversation``: every word is in its messages, its subject or its people."""
     terms = search_terms(search)
     if not terms:
         return false()
-    postgres = _is_postgres(session)
-    if postgres:
+    if _is_postgres(session):
         documents = select(text("conversation_id")).select_from(text("conversation_search")).where(
-            text("to_tsvector('simple', document) @@ to_tsquery('simple', :document_query)")
-            .bindparams(bindparam("document_query", _match_expression(terms, True)))
+            text("document @@ to_tsquery('simple', :search_query)")
+            .bindparams(bindparam("search_query", _match_expression(terms, True)))
         )
     else:
         documents = select(text("rowid")).select_from(text("conversation_fts")).where(
-            text("conversation_fts MATCH :document_query").bindparams(
-                bindparam("document_query", _match_expression(terms, False)))
+            text("conversation_fts MATCH :search_query").bindparams(
+                bindparam("search_query", _match_expression(terms, False)))
         )
-    in_messages = select(Message.conversation_id).where(Message.id.in_(_matching_message_ids(terms, postgres)))
-    return or_(Conversation.id.in_(documents), Conversation.id.in_(in_messages))
+    return Conversation.id.in_(documents)
 
 
 @dataclass(frozen=True)
@@ -215,24 +221,38 @@ class MessageMatch:
     content: str
 
 
+def _folded(value: str) -> str:
+    """Lower case without accents, as the indexes compare words."""
+    return "".join(ch for ch in unicodedata.normalize("NFKD", value.lower()) if not unicodedata.combining(ch))
+
+
 def matching_messages(session: Session, conversation_ids: list[int], search: str) -> dict[int, MessageMatch]:
-    """The newest message matching the words in each of these conversations (one query)."""
-    terms = search_terms(search)
+    """For each conversation of a results page, its newest message with the words (one query).
+
+    The index finds conversations; which of their messages holds the words is decided here,
+    over each conversation's latest ``MESSAGES_SEARCHED`` messages, with the index's rules
+    (word prefixes, case and accents aside): every word if one message has them all, else any.
+    """
+    terms = [_folded(term) for term in search_terms(search)]
     if not terms or not conversation_ids:
         return {}
-    newest = (
-        select(func.max(Message.id))
-        .where(Message.conversation_id.in_(conversation_ids),
-               Message.id.in_(_matching_message_ids(terms, _is_postgres(session))))
-        .group_by(Message.conversation_id)
+    ranked = (
+        select(Message.id, Message.conversation_id, Message.content,
+               func.row_number().over(partition_by=Message.conversation_id, order_by=Message.id.desc()).label("rank"))
+        .where(Message.conversation_id.in_(conversation_ids), Message.is_system_message.is_(False))
+        .subquery()
     )
     rows = session.execute(
-        select(Message.id, Message.conversation_id, Message.content).where(Message.id.in_(newest))
+        select(ranked.c.id, ranked.c.conversation_id, ranked.c.content)
+        .where(ranked.c.rank <= MESSAGES_SEARCHED).order_by(ranked.c.id.desc())
     ).all()
-    matches: dict[int, MessageMatch] = {}
-    for message_id, conversation_id, content in rows:
-        matches[conversation_id] = MessageMatch(message_id, conversation_id, content)
-    return matches
+    best: dict[int, tuple[int, MessageMatch]] = {}
+    for message_id, conversation_id, content in rows:  # newest first
+        words = WORD.findall(_folded(content or ""))
+        hits = sum(1 for term in terms if any(word.startswith(term) for word in words))
+        if hits and hits > best.get(conversation_id, (0, None))[0]:
+            best[conversation_id] = (hits, MessageMatch(message_id, conversation_id, content))
+    return {conversation_id: match for conversation_id, (_, match) in best.items()}
 
 
 # ---------------------------------------------------------------- db.create_all() (the tests)
