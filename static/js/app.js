@@ -472,6 +472,7 @@
     return Array.prototype.slice.call(document.querySelectorAll("[data-conversation-link]"));
   }
   document.addEventListener("keydown", function (event) {
+    if (event.defaultPrevented) return;  // e.g. Enter in a compose field, already sent above
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && event.target.closest &&
         event.target.closest("#reply-form, #compose-form")) {
       var form = event.target.closest("form");
