@@ -137,7 +137,7 @@ class MessagingService:
             raise InvalidInput("Search is too long.", fields={"q": f"At most {SEARCH_MAX_LENGTH} characters."})
         if search:
             # inbox-ux: full-text search (messages, subjects, people, shops) lives in services/search.py.
-            conditions.append(search_clause(self.session, search))
+            conditions.append(search_clause(self.session, search, principal))
         query = query.where(*conditions)
 
         # The total counts conversations, so it joins the caller's own row only when a condition needs it.

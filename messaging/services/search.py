@@ -19,7 +19,9 @@ from sqlalchemy import bindparam, event, false, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from messaging.extensions import db
+from messaging.identity import Principal
 from messaging.models import Conversation, Message
+from messaging.policy import policy_for
 
 MAX_TERMS = 8
 MESSAGES_SEARCHED = 200
@@ -42,7 +44,11 @@ _DOCUMENT_SQL = """
         UNION ALL
         SELECT cu.full_name FROM conversation_participants p JOIN customers cu ON cu.id = p.participant_id
          WHERE p.conversation_id = c.id AND p.participant_type = 'customer') AS names), '') || ' ' ||
-    coalesce((SELECT group_concat(m.content, ' ') FROM messages m WHERE m.conversation_id = c.id), '')
+    coalesce((SELECT group_concat(m.content, ' ') FROM messages m WHERE m.conversation_id = c.id), '') || ' ' ||
+    -- Scope words, so a search starts from the caller's conversations (see scope_terms).
+    'zzt' || replace(c.conversation_type, '_', '') || ' zzv' || coalesce(c.vendor_id, 0) || ' ' ||
+    coalesce((SELECT group_concat('zzp' || p.participant_type || p.participant_id, ' ')
+              FROM conversation_participants p WHERE p.conversation_id = c.id), '')
 """
 
 
@@ -102,7 +108,9 @@ SQLITE_DOWN = [
 ]
 
 _PG_DOCUMENT_SQL = _DOCUMENT_SQL.replace("group_concat(n, ' ')", "string_agg(n, ' ')").replace(
-    "group_concat(m.content, ' ')", "string_agg(m.content, ' ' ORDER BY m.id)")
+    "group_concat(m.content, ' ')", "string_agg(m.content, ' ' ORDER BY m.id)").replace(
+    "group_concat('zzp' || p.participant_type || p.participant_id, ' ')",
+    "string_agg('zzp' || p.participant_type || p.participant_id, ' ')")
 POSTGRES_UP = [
     "CREATE TABLE conversation_search (conversation_id integer PRIMARY KEY "
     "REFERENCES conversations (id) ON DELETE CASCADE, document tsvector NOT NULL)",
@@ -186,30 +194,49 @@ def search_terms(search: str) -> list[str]:
     return [term.lower() for term in WORD.findall(search or "")][:MAX_TERMS]
 
 
-def _match_expression(terms: list[str], postgres: bool) -> str:
-    if postgres:
-        return " & ".join(f"{term}:*" for term in terms)
-    return " ".join(f'"{term}"*' for term in terms)
-
-
 def _is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def search_clause(session: Session, search: str):
+def scope_terms(principal: Principal) -> list[list[str]]:
+    """Words of the documents that every conversation in the caller's scope carries (any of each group).
+
+    They only narrow where the index starts; the list query's own scope clause still decides.
+    """
+    policy = policy_for(principal)
+    groups = [["zzt" + kind.value.replace("_", "") for kind in policy.visible_types]]
+    if policy.scoped_to_vendor and principal.vendor_id is not None:
+        groups.append([f"zzv{principal.vendor_id}"])
+    if policy.participants_only:
+        groups.append([f"zzp{principal.type.value}{principal.id}"])
+    return groups
+
+
+def _match_expression(terms: list[str], scope: list[list[str]], postgres: bool) -> str:
+    if postgres:
+        words = [f"{term}:*" for term in terms]
+        words += ["(" + " | ".join(group) + ")" if len(group) > 1 else group[0] for group in scope]
+        return " & ".join(words)
+    words = [f'"{term}"*' for term in terms]
+    words += ["(" + " OR ".join(f'"{word}"' for word in group) + ")" if len(group) > 1 else f'"{group[0]}"'
+              for group in scope]
+    return " AND ".join(words)
+
+
+def search_clause(session: Session, search: str, principal: Principal):
     """Condition on ``Conversation``: every word is in its messages, its subject or its people."""
     terms = search_terms(search)
     if not terms:
         return false()
-    if _is_postgres(session):
+    postgres = _is_postgres(session)
+    expression = _match_expression(terms, scope_terms(principal), postgres)
+    if postgres:
         documents = select(text("conversation_id")).select_from(text("conversation_search")).where(
-            text("document @@ to_tsquery('simple', :search_query)")
-            .bindparams(bindparam("search_query", _match_expression(terms, True)))
+            text("document @@ to_tsquery('simple', :search_query)").bindparams(bindparam("search_query", expression))
         )
     else:
         documents = select(text("rowid")).select_from(text("conversation_fts")).where(
-            text("conversation_fts MATCH :search_query").bindparams(
-                bindparam("search_query", _match_expression(terms, False)))
+            text("conversation_fts MATCH :search_query").bindparams(bindparam("search_query", expression))
         )
     return Conversation.id.in_(documents)
 
