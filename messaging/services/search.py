@@ -15,7 +15,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, event, false, func, or_, select, text
+from sqlalchemy import bindparam, event, false, func, inspect, select, text
 from sqlalchemy.orm import Session
 
 from messaging.extensions import db
@@ -25,7 +25,7 @@ from messaging.policy import policy_for
 
 MAX_TERMS = 8
 MESSAGES_SEARCHED = 200
-WORD = re.compile(r"\w+", re.UNICODE)
+WORD = re.compile(r"[^\W_]+", re.UNICODE)  # letters and digits: "_" is no word to either index
 
 # ---------------------------------------------------------------- the documents, per database
 #
@@ -286,7 +286,9 @@ def matching_messages(session: Session, conversation_ids: list[int], search: str
 
 
 def _after_create(target, connection, **kw) -> None:
-    install_search_index(connection, backfill=False)
+    # create_all() only adds what is missing (a second app on the same database): so does this.
+    if not inspect(connection).has_table("conversation_search"):
+        install_search_index(connection, backfill=False)
 
 
 def _before_drop(target, connection, **kw) -> None:
