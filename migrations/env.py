@@ -66,6 +66,9 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+from messaging.services.search import include_in_autogenerate  # noqa: E402
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -94,6 +97,8 @@ def run_migrations_online():
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
+            # inbox-ux: the full-text search tables are made by migration 0007, not by models.
+            include_name=include_in_autogenerate,
             **conf_args
         )
 

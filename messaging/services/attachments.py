@@ -16,6 +16,7 @@ from typing import BinaryIO, Protocol
 from messaging.services import platform_settings
 from messaging.services.errors import FileTooLarge, InvalidInput, UnsupportedFileType
 from messaging.services.file_types import ImplausibleArchive, extension_of, identify
+from messaging.services.thumbnails import remove_thumbnail, write_thumbnail
 
 MAX_ATTACHMENTS_PER_MESSAGE = 5
 DEFAULT_MAX_SIZE_MB = 10
@@ -133,6 +134,8 @@ class MessageAttachmentService:
         except Exception:
             Path(temporary).unlink(missing_ok=True)
             raise
+        if validated.is_image:
+            write_thumbnail(target)  # inbox-ux: made once, at upload, beside the file
         return StoredFile(validated=validated, storage_path=relative)
 
     def discard(self, stored: Iterable[StoredFile]) -> None:
@@ -141,6 +144,7 @@ class MessageAttachmentService:
 
     def delete_attachment(self, storage_path: str) -> None:
         self.absolute_path(storage_path).unlink(missing_ok=True)
+        remove_thumbnail(self.absolute_path(storage_path))  # inbox-ux
 
     def absolute_path(self, storage_path: str) -> Path:
         path = (self.root / storage_path).resolve()

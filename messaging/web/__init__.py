@@ -2,19 +2,23 @@
 
 ``init_app`` is called by the app factory when this package exists.
 """
-from flask import Flask, current_app
+from flask import Flask, current_app, g
 from flask_login import current_user
 
 from messaging.auth import session_principal
 from messaging.roles import ROLES, role_of
 from messaging.services import attachment_service, messaging_service, messaging_settings
 from messaging.services.acting_vendor import vendor_name
+from messaging.services.vendor_unread import unread_by_vendor
 from messaging.web import bidi, htmx, humanize, inbox, settings, shop_account, sign_in
 from messaging.web.error_pages import register_error_pages
 from messaging.web.forms import recipient_value
 from messaging.web.message_body import message_body
 from messaging.web.path_ids import CONVERTER_NAME, PageIdConverter
+from messaging.web.search_results import highlight
 from messaging.web.security_headers import register_security_headers
+from messaging.web.static_files import register_static_caching
+from messaging.web.thread_items import open_anchor, thread_rows
 
 HTMX_SCRIPT = "vendor/htmx-2.0.11.min.js"
 
@@ -29,11 +33,15 @@ def init_app(app: Flask) -> None:
     register_error_pages(app)
     register_security_headers(app)
     bidi.init_app(app)
+    register_static_caching(app)
     app.add_template_filter(message_body)
     app.add_template_filter(humanize.time_tag)
     app.add_template_filter(humanize.file_size)
     app.add_template_filter(humanize.file_kind)
     app.add_template_filter(recipient_value)
+    app.add_template_global(thread_rows)
+    app.add_template_filter(highlight)
+    app.add_template_global(open_anchor)
     app.context_processor(_layout_context)
 
 
@@ -48,12 +56,17 @@ def _layout_context() -> dict:
         "events": htmx,
         "unread_total": _unread_total,
         "switchable_vendors": lambda: sign_in.vendors_to_switch_to(principal, current_user),
+        "unread_by_vendor": lambda vendors: unread_by_vendor(principal, [vendor.id for vendor in vendors]),
         "shop_name": lambda: vendor_name(principal.vendor_id if principal else None),
         "max_upload_text": lambda: humanize.file_size(attachment_service().displayed_max_file_size_bytes()),
+        "max_upload_bytes": lambda: attachment_service().displayed_max_file_size_bytes(),
         "customers_can_start": messaging_settings.customers_can_start,
     }
 
 
 def _unread_total() -> int:
-    principal = session_principal()
-    return messaging_service().get_unread_count(principal) if principal else 0
+    # Once per request: the tab title, the header badge and the dashboard card show the same number.
+    if "unread_total" not in g:
+        principal = session_principal()
+        g.unread_total = messaging_service().get_unread_count(principal) if principal else 0
+    return g.unread_total

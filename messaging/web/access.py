@@ -3,11 +3,11 @@
 What they may see inside is the service's business (NotFound -> 404); this guard
 only sends strangers to the right sign-in page.
 """
-from flask import Response, abort, g, redirect, request, url_for
+from flask import Response, abort, g
 
 from messaging.auth import session_principal
 from messaging.roles import Role
-from messaging.web.htmx import wants_fragment
+from messaging.web.expired_session import to_sign_in
 
 
 def require_role(role: Role):
@@ -28,11 +28,5 @@ def require_role(role: Role):
 
 
 def _to_sign_in(role: Role) -> Response:
-    next_url = request.full_path.rstrip("?") if request.method == "GET" and not wants_fragment() else None
-    target = url_for(role.pages.sign_in_endpoint, next=next_url) if next_url else url_for(role.pages.sign_in_endpoint)
-    if wants_fragment():
-        # A redirect would be followed inside the XHR and the sign-in page swapped into a panel.
-        response = Response(status=401)
-        response.headers["HX-Redirect"] = target
-        return response
-    return redirect(target)
+    # htmx requests come back to the page they were on (HX-Current-URL), see expired_session.
+    return to_sign_in(role.pages)

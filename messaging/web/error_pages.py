@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 from messaging.auth import session_principal
 from messaging.http_errors import envelope, meaning_of
 from messaging.services.errors import MessagingError
+from messaging.web.expired_session import expired_session_answer
 from messaging.web.htmx import PAGE_ERROR, vary_on_htmx, wants_fragment
 
 TITLES = {
@@ -40,6 +41,10 @@ def register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_refusal(error: CSRFError):
+        # inbox-ux: with nobody signed in any more the session expired; send them to sign in and back.
+        expired = expired_session_answer()
+        if expired is not None:
+            return expired
         return _answer(400, "csrf_failed", "The form expired or did not come from this site. Reload the page and try again.")
 
     @app.errorhandler(HTTPException)

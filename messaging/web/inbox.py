@@ -10,7 +10,7 @@ from flask import Blueprint, Response, flash, g, redirect, render_template, requ
 from messaging.http_errors import status_of
 from messaging.models import ConversationStatus
 from messaging.roles import Role
-from messaging.send_limits import SendingTooFast, spend_send_budget  # hardening (issue 8)
+from messaging.send_limits import SendingTooFast, spend_send_budget
 from messaging.services import messaging_service
 from messaging.services.errors import ConversationClosed, FileTooLarge, InvalidInput, UnsupportedFileType
 from messaging.web import cases, htmx
@@ -33,6 +33,7 @@ def build_blueprint(role: Role) -> Blueprint:
         ("/recipients", "recipients", recipients, ["GET"]),
         ("/<page_id:conversation_id>", "thread", thread, ["GET"]),
         ("/<page_id:conversation_id>/updates", "thread_updates", thread_updates, ["GET"]),
+        ("/<page_id:conversation_id>/earlier", "earlier_messages", earlier_messages, ["GET"]),
         ("/<page_id:conversation_id>/messages", "reply", reply, ["POST"]),
         ("/<page_id:conversation_id>/read", "mark_read", mark_read, ["POST"]),
         ("/<page_id:conversation_id>/close", "close", close, ["POST"]),
@@ -58,12 +59,30 @@ def inbox():
 
 
 def thread(conversation_id: int):
-    # Opening a thread is what marks it read; the polling refresh (thread_updates) never writes.
-    opened = messaging_service().open_thread(g.principal, conversation_id)
+    before = request.args.get("before", type=int)
+    if before is not None:
+        # A page of older messages (the "Earlier messages" link without JavaScript): a read, nothing marked.
+        detail = messaging_service().get_conversation(g.principal, conversation_id, before_message_id=before)
+        unread_before = 0
+    else:
+        # Opening a thread is what marks it read; the polling refresh (thread_updates) never writes.
+        opened = messaging_service().open_thread(g.principal, conversation_id)
+        detail, unread_before = opened.detail, opened.unread_before
+    # What was unread when it opened places the "New" divider.
+    view = {"opened_unread": unread_before, "viewing_older": before is not None}
     if htmx.wants_fragment():
-        response = _response(_render("messages/_thread.html", detail=opened.detail, reply_form=FormState()))
-        return htmx.trigger(response, htmx.MESSAGES_READ) if opened.unread_before else response
-    return _render_page(detail=opened.detail)
+        response = _response(_render("messages/_thread.html", detail=detail, reply_form=FormState(), **view))
+        return htmx.trigger(response, htmx.MESSAGES_READ) if unread_before else response
+    return _render_page(detail=detail, **view)
+
+
+def earlier_messages(conversation_id: int):
+    """The page of messages before ``before``, put in place of the "Earlier messages" link."""
+    before = request.args.get("before", type=int)
+    if not htmx.wants_fragment() or before is None:
+        return redirect(g.pages.url("thread", conversation_id=conversation_id, before=before))
+    detail = messaging_service().get_conversation(g.principal, conversation_id, before_message_id=before)
+    return _render("messages/_earlier_messages.html", detail=detail, messages=detail.messages)
 
 
 def thread_updates(conversation_id: int):
@@ -254,7 +273,10 @@ def _list_context(list_query: ListQuery) -> dict:
         list_error = None
     except InvalidInput as refusal:
         listing, list_error = None, refusal.message
-    return {"listing": listing, "list_query": list_query, "list_error": list_error}
+    # A search shows, under each conversation, its newest message with the words (one query).
+    matches = messaging_service().matching_messages([item.id for item in listing.items], list_query.q) \
+        if listing and list_query.q else {}
+    return {"listing": listing, "list_query": list_query, "list_error": list_error, "matches": matches}
 
 
 def _render(template: str, **context) -> str:

@@ -60,8 +60,8 @@ def reply_with_attachment(page, text: str, filename: str):
     expect(message).to_have_count(1)
     expect(message.locator(".attachment__name")).to_have_text(filename)
     expect(message.locator(".attachment__meta")).to_contain_text("image/png")
-    # The thumbnail really loaded, through the authorised download route.
-    expect(message.locator("img.attachment__thumb")).to_have_js_property("naturalWidth", 48)
+    # The thumbnail really loaded, through the authorised download route: the 112 px one made at upload.
+    expect(message.locator("img.attachment__thumb")).to_have_js_property("naturalWidth", 112)
     return message
 
 
@@ -136,11 +136,12 @@ def screenshot(page, name: str, full_page: bool = True, javascript: bool = True)
     assert not problems, f"Accessibility problems on {name}:\n" + "\n".join(problems)
 
 
-def accessibility_problems(page) -> list[str]:
+def accessibility_problems(page, impacts=AXE_FAILING_IMPACTS) -> list[str]:
+    """axe's findings of these impacts (all of them with ``impacts=None``)."""
     page.evaluate(AXE_SCRIPT.read_text())
     violations = page.evaluate(
         """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations.map(v => ({
             id: v.id, impact: v.impact, help: v.help, targets: v.nodes.slice(0, 3).map(n => n.target.join(" "))}))"""
     )
     return [f"{v['impact']}: {v['id']} ({v['help']}) at {', '.join(v['targets'])}"
-            for v in violations if v["impact"] in AXE_FAILING_IMPACTS]
+            for v in violations if impacts is None or v["impact"] in impacts]

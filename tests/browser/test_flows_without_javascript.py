@@ -43,7 +43,8 @@ def test_admin_without_javascript(open_session, live_server):
 
     # Open: a full page, and reading it lowers the badge.
     page.locator(".conversation__link", has_text=subject).click()
-    expect(page).to_have_url(re.compile(rf"/admin/messages/{conversation_id}(\?unread=1)?$"))
+    # The link lands on the first unread message (issue 12).
+    expect(page).to_have_url(re.compile(rf"/admin/messages/{conversation_id}(\?unread=1)?#first-unread$"))
     assert badge_count(page) == unread_before - 1
 
     reply_by_form_post(page, "Answered without JavaScript.", "nojs.png")
@@ -101,7 +102,7 @@ def test_vendor_reads_and_replies_without_javascript(open_session, live_server):
     sign_in_staff(page, "gary@greengrocer.test")
     unread_before = badge_count(page)
     page.locator(".conversation__link", has_text=subject).click()
-    expect(page).to_have_url(re.compile(rf"/vendor/messages/{conversation_id}$"))
+    expect(page).to_have_url(re.compile(rf"/vendor/messages/{conversation_id}#first-unread$"))
     assert badge_count(page) == unread_before - 1
     reply_by_form_post(page, "Vendor answer, no JavaScript.", "vendor.png")
 

@@ -134,7 +134,7 @@ def test_reply_without_javascript_posts_and_redirects(signed_in, service):
     assert "Plain form reply" in page and "Message sent." in page
     assert "notes.csv" in page and "photo.png" in page
     assert "text/csv" in page and "image/png" in page
-    assert re.search(r'<img class="attachment__thumb" src="[^"]+\?inline=1"', page)
+    assert re.search(r'<img class="attachment__thumb" src="[^"]+\?thumbnail=1"', page)
 
 
 def test_reply_with_htmx_returns_a_fresh_form_and_the_sent_event(signed_in):

@@ -29,6 +29,7 @@ from messaging.services.conversations.recipients import RecipientDirectory
 from messaging.services.conversations.scope import load_scoped
 from messaging.services.errors import InvalidInput, NotAllowed
 from messaging.services.read_models import ConversationDetail, ConversationPage, MessageItem, Recipient
+from messaging.services.search import matching_messages
 
 __all__ = ["AttachmentDownload", "ListFilters", "MessagingService", "NewConversation", "OpenedThread", "ShopConversation"]
 
@@ -66,6 +67,10 @@ class MessagingService:
 
     def list_conversations(self, principal: Principal, filters: ListFilters = ListFilters()) -> ConversationPage:
         return self.queries.page(principal, filters)
+
+    def matching_messages(self, conversation_ids: list[int], search: str) -> dict:
+        """For a search's results page: each conversation's newest message with the words (one query)."""
+        return matching_messages(self.session, conversation_ids, search)
 
     def get_unread_count(self, principal: Principal) -> int:
         return self.queries.unread_total(principal)

@@ -5,22 +5,17 @@ principal's role policy allows.
 """
 from dataclasses import dataclass
 
-from sqlalchemy import and_, exists, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
 
 from messaging.identity import Principal
 from messaging.models import (
     Conversation,
-    ConversationParticipant,
     ConversationStatus,
     ConversationType,
-    Customer,
     Message,
     MessageAttachment,
-    ParticipantType,
-    User,
 )
-from messaging.models.enums import USER_PARTICIPANT_TYPES
 from messaging.policy import escalated_clause, own_row_join, scope_clause, scope_parts
 from messaging.roles import policy_for
 from messaging.services.attachments import MessageAttachmentService
@@ -30,9 +25,7 @@ from messaging.services.conversations.scope import OWN_ROW, ScopedConversation, 
 from messaging.services.conversations.validation import THREAD_PAGE_SIZE, checked_paging, checked_search
 from messaging.services.errors import NotFound
 from messaging.services.read_models import AttachmentInfo, ConversationDetail, ConversationPage
-
-# Another participant row of the same conversation, for the search by participant name.
-MEMBER = aliased(ConversationParticipant, name="member")
+from messaging.services.search import search_clause
 
 
 @dataclass(frozen=True)
@@ -93,7 +86,7 @@ class ConversationQueries:
 
     def page(self, principal: Principal, filters: ListFilters) -> ConversationPage:
         checked_paging(filters.page, filters.per_page)
-        conditions = _filter_conditions(filters)
+        conditions = _filter_conditions(self.session, principal, filters)
         rows = self.session.execute(
             scoped_select(principal)
             .where(*conditions)
@@ -160,7 +153,7 @@ class ConversationQueries:
         )
 
 
-def _filter_conditions(filters: ListFilters) -> list:
+def _filter_conditions(session: Session, principal: Principal, filters: ListFilters) -> list:
     conditions = []
     if filters.status is not None:
         conditions.append(Conversation.status == filters.status)
@@ -178,28 +171,11 @@ def _filter_conditions(filters: ListFilters) -> list:
         conditions.append(Conversation.context_ref == filters.context_ref.strip())
     search = checked_search(filters.search)
     if search:
-        conditions.append(_matches(search))
+        conditions.append(or_(
+            # Full text (messages, subject, people, shop): services/search.py keeps the index in step.
+            search_clause(session, search, principal),
+            # What a conversation is about: the host's order number or SKU, or its label.
+            Conversation.context_ref == search,
+            Conversation.context_label.icontains(search, autoescape=True),
+        ))
     return conditions
-
-
-def _matches(search: str):
-    """Subject, or the name of any participant, contains ``search`` (case-insensitive, literally)."""
-    user_named = exists().where(
-        MEMBER.conversation_id == Conversation.id,
-        MEMBER.participant_type.in_(USER_PARTICIPANT_TYPES),
-        User.id == MEMBER.participant_id,
-        User.full_name.icontains(search, autoescape=True),
-    )
-    customer_named = exists().where(
-        MEMBER.conversation_id == Conversation.id,
-        MEMBER.participant_type == ParticipantType.CUSTOMER,
-        Customer.id == MEMBER.participant_id,
-        Customer.full_name.icontains(search, autoescape=True),
-    )
-    return or_(
-        Conversation.subject.icontains(search, autoescape=True),
-        Conversation.context_ref.icontains(search, autoescape=True),
-        Conversation.context_label.icontains(search, autoescape=True),
-        user_named,
-        customer_named,
-    )

@@ -1,0 +1,51 @@
+"""Static files under a version computed from their bytes, cached for a year by browsers and proxies.
+
+Templates link them with ``static_url(filename)``: ``/static/css/app.css?v=<hash of the file>``.
+A changed file gets a new URL, so the old one may be cached forever (``immutable``); a request
+without the current version (an old page, a hand-typed URL) is served ``no-cache`` instead.
+"""
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
+from flask import Flask, current_app, request, url_for
+
+YEAR_SECONDS = 365 * 24 * 3600
+
+
+@lru_cache(maxsize=256)
+def _digest(path: str, modified_ns: int, size: int) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+
+
+def static_version(filename: str) -> str | None:
+    path = Path(current_app.static_folder, filename)
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return _digest(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+def static_url(filename: str) -> str:
+    version = static_version(filename)
+    return url_for("static", filename=filename, v=version) if version else url_for("static", filename=filename)
+
+
+def register_static_caching(app: Flask) -> None:
+    app.add_template_global(static_url)
+
+    @app.after_request
+    def cache_static(response):
+        if request.endpoint != "static" or response.status_code not in (200, 304):
+            return response
+        filename = (request.view_args or {}).get("filename", "")
+        if request.args.get("v") and request.args.get("v") == static_version(filename):
+            response.cache_control.public = True
+            response.cache_control.max_age = YEAR_SECONDS
+            response.cache_control.immutable = True
+            response.cache_control.no_cache = None
+        else:
+            response.cache_control.no_cache = True
+            response.cache_control.max_age = None
+        return response
