@@ -61,6 +61,7 @@ def server(tmp_path):
 
     port = free_port()
     environment = {**os.environ, "MESSAGING_CONFIG": "production", "SECRET_KEY": SECRET, "DATABASE_URL": url,
+                   "PUBLIC_BASE_URL": "http://127.0.0.1",
                    "ATTACHMENT_ROOT": str(uploads), "FAULT_MARKER_DIR": str(markers), "FLASK_APP": "wsgi.py",
                    "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'tests'}"}
     master = subprocess.Popen(

@@ -12,6 +12,8 @@ def import_wsgi(tmp_path, **environment):
            if key not in ("MESSAGING_CONFIG", "SECRET_KEY", "DATABASE_URL", "FLASK_APP")}
     env.update(environment)
     env.setdefault("ATTACHMENT_ROOT", str(tmp_path / "uploads"))
+    # Production sends email over SMTP by default and then needs the site's address for its links.
+    env.setdefault("PUBLIC_BASE_URL", "https://market.example")
     return subprocess.run([sys.executable, "-c", "import wsgi; print(wsgi.app.config['SECRET_KEY'][:4], wsgi.app.debug)"],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
 

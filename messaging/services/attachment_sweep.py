@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from messaging.extensions import db
 from messaging.models import MessageAttachment
+from messaging.services.thumbnails import THUMBNAIL_SUFFIX, THUMBNAIL_TEMPORARY_PREFIX
 
 DEFAULT_GRACE_SECONDS = 3600
 TEMPORARY_PREFIX = ".upload-"
@@ -41,20 +42,22 @@ def find_orphans(root: str | Path, *, grace_seconds: int = DEFAULT_GRACE_SECONDS
         if stat.st_mtime > cutoff:
             continue
         relative = path.relative_to(root).as_posix()
-        if path.name.startswith(TEMPORARY_PREFIX):
+        # A thumbnail belongs to its attachment's file: it goes when that one has no row.
+        owner = relative.removesuffix(THUMBNAIL_SUFFIX)
+        if path.name.startswith(TEMPORARY_PREFIX) or path.name.startswith(THUMBNAIL_TEMPORARY_PREFIX):
             report.orphans.append(path)
             report.bytes_total += stat.st_size
         else:
-            candidates.append((relative, path, stat.st_size))
+            candidates.append((owner, path, stat.st_size))
     for start in range(0, len(candidates), LOOKUP_BATCH):
         batch = candidates[start:start + LOOKUP_BATCH]
         known = set(db.session.scalars(
             select(MessageAttachment.storage_path).where(
-                MessageAttachment.storage_path.in_([relative for relative, _, _ in batch])
+                MessageAttachment.storage_path.in_({owner for owner, _, _ in batch})
             )
         ))
-        for relative, path, size in batch:
-            if relative not in known:
+        for owner, path, size in batch:
+            if owner not in known:
                 report.orphans.append(path)
                 report.bytes_total += size
     return report

@@ -15,6 +15,8 @@ from PIL import Image, ImageOps
 
 THUMBNAIL_PIXELS = 112
 THUMBNAIL_SUFFIX = ".thumb.webp"
+# A thumbnail being written (renamed into place when whole).
+THUMBNAIL_TEMPORARY_PREFIX = ".thumb-"
 THUMBNAIL_CONTENT_TYPE = "image/webp"
 # A 10 MB upload cannot be a sensible picture of more pixels than this (a decompression bomb).
 MAX_SOURCE_PIXELS = 60_000_000
@@ -37,7 +39,7 @@ def write_thumbnail(original: Path) -> Path | None:
             if image.mode not in ("RGB", "RGBA"):
                 image = image.convert("RGBA" if "A" in image.getbands() or image.mode == "P" else "RGB")
             square = ImageOps.fit(image, (THUMBNAIL_PIXELS, THUMBNAIL_PIXELS), Image.Resampling.LANCZOS)
-            handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".thumb-")
+            handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=THUMBNAIL_TEMPORARY_PREFIX)
             try:
                 with os.fdopen(handle, "wb") as output:
                     square.save(output, "WEBP", quality=80, method=4)

@@ -80,6 +80,23 @@ PARAMETERS = {
     "page:preferences": {"POST": [("form", "email_notifications"), ("path", "conversation_id")]},
     "page:attachment": {"GET": [("path", "conversation_id"), ("path", "attachment_id"), ("query", "inline")]},
     "page:dashboard": {"GET": [("query", "x")]},
+    # Marketplace cases (issue 13)
+    "api:escalate_conversation": {"POST": [("path", "conversation_id"), ("json", "reason")]},
+    "api:resolve_conversation": {"POST": [("path", "conversation_id"), ("json", "x")]},
+    "api:get_messaging_settings": {"GET": [("query", "x")]},
+    "api:put_messaging_settings": {"PUT": [("json", "attachment_max_size_mb"), ("json", "customers_can_start")]},
+    "page:escalate": {"POST": [("path", "conversation_id"), ("form", "reason")]},
+    "page:resolve": {"POST": [("path", "conversation_id"), ("form", "x")]},
+    "page:messaging": {"GET": [("query", "x")],
+                       "POST": [("form", "attachment_max_size_mb"), ("form", "customers_can_start")]},
+    # Reading threads (issue 12)
+    "page:earlier_messages": {"GET": [("path", "conversation_id"), ("query", "before")]},
+    # Email settings and unsubscribing (issue 9)
+    "page:page": {"GET": [("query", "x")], "POST": [("form", "email_new_conversations")]},
+    "page:confirm": {"GET": [("path", "token")]},
+    "page:unsubscribe": {"POST": [("path", "token"), ("form", "x")]},
+    "page:one_click": {"POST": [("path", "token"), ("form", "List-Unsubscribe")]},
+    "page:one_click_in_browser": {"GET": [("path", "token")]},
 }
 # Views whose success changes who is signed in: they get a client of their own, and the
 # role's credentials are made again afterwards (signing out ends the account's sessions).
@@ -293,6 +310,10 @@ def build_request(route: Route, role, item: HostileInput, placement, marketplace
                 segment = quote(item.as_bytes(), safe="") if (where, name) == ("path", parameter) else \
                     values["path"][parameter]
                 path = path.replace(marker, segment or "%20")
+    if "<token>" in path:
+        # A signed token (unsubscribe links): the hostile value, or one that does not verify.
+        token = quote(item.as_bytes(), safe="") if (where, name) == ("path", "token") else "not-a-signed-token"
+        path = path.replace("<token>", token or "%20")
     query = {k: v.encode() for k, v in values["query"].items()}
     if where == "query":
         query[name] = item.as_bytes()

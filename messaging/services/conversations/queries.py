@@ -175,7 +175,7 @@ def _filter_conditions(session: Session, principal: Principal, filters: ListFilt
             # Full text (messages, subject, people, shop): services/search.py keeps the index in step.
             search_clause(session, search, principal),
             # What a conversation is about: the host's order number or SKU, or its label.
-            Conversation.context_ref == search,
+            Conversation.context_ref.icontains(search, autoescape=True),
             Conversation.context_label.icontains(search, autoescape=True),
         ))
     return conditions
