@@ -43,6 +43,16 @@ class Config:
     # client cannot escape the per-address limit by sending that header itself.
     TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", 0))
 
+    # Live delivery (issue 10, messaging/live/): Redis pub/sub between worker processes when set,
+    # in-process fan-out (one process only) when not.
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    LIVE_REDIS_CHANNEL = os.environ.get("LIVE_REDIS_CHANNEL", "messaging:live-events")
+    LIVE_HEARTBEAT_SECONDS = int(os.environ.get("LIVE_HEARTBEAT_SECONDS", 15))
+    # How often a stream re-checks its session or token (a signed-out account stops within it).
+    LIVE_RECHECK_SECONDS = int(os.environ.get("LIVE_RECHECK_SECONDS", 30))
+    # Streams end after this and the client reconnects (with Last-Event-ID), spreading load over workers.
+    LIVE_STREAM_MAX_SECONDS = int(os.environ.get("LIVE_STREAM_MAX_SECONDS", 3600))
+
 
 class DevelopmentConfig(Config):
     DEBUG = True
@@ -61,6 +71,7 @@ class TestingConfig(Config):
     SIGN_IN_LIMIT_PER_ADDRESS = "100000 per minute"
     SIGN_IN_LIMIT_PER_EMAIL = "100000 per minute"
     RATELIMIT_STORAGE_URI = "memory://"
+    REDIS_URL = None  # the in-process broker; tests of Redis delivery set their own
 
 
 class ProductionConfig(Config):

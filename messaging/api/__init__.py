@@ -12,6 +12,7 @@ from messaging.api.maintenance import idempotency_group
 from messaging.api.path_ids import CONVERTER_NAME, ApiIdConverter, api_id_param_schema
 from messaging.api.schemas import ErrorEnvelopeSchema
 from messaging.extensions import csrf
+from messaging.live.api import register_event_streams  # issue 10: live delivery
 from messaging.roles import ROLES
 
 API_PREFIX = "/api/v1"
@@ -75,5 +76,6 @@ def init_app(app: Flask) -> None:
             url_prefix=f"{API_PREFIX}/{role.surface}/messages",
             url_defaults={"role": role.surface},
         )
+    register_event_streams(api, API_PREFIX)  # issue 10: GET /api/v1/<surface>/messages/events
     install_routing_errors(app)
     app.cli.add_command(idempotency_group)

@@ -17,6 +17,7 @@ from sqlalchemy import and_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from messaging import live
 from messaging.clock import utcnow
 from messaging.identity import Principal
 from messaging.models import (
@@ -79,6 +80,7 @@ class ConversationCommands:
         conversation = self._open_conversation(principal, draft, subject, vendor_id, preview_of(content, files), now)
         message = self._write_message(conversation.id, principal, content, now)
         self._attach_files(message, files, now)
+        live.announce(self.session, live.CONVERSATION_STARTED, conversation.id, message_id=message.id)  # issue 10
         return conversation.id
 
     def post_message(
@@ -98,6 +100,7 @@ class ConversationCommands:
         message = self._write_message(conversation_id, principal, content, now)
         attachments = self._attach_files(message, files, now)
         self._count_unread_for_others(conversation_id, principal)
+        live.announce(self.session, live.MESSAGE_POSTED, conversation_id, message_id=message.id)  # issue 10
         return assembly.message_item(message, principal.name, attachments)
 
     def change_status(self, principal: Principal, conversation_id: int, new_status: ConversationStatus) -> bool:
@@ -113,6 +116,7 @@ class ConversationCommands:
         if changed:
             self.join_as_participant(conversation_id, principal, now=now)
             self.post_system_note(conversation_id, principal, f"{STATUS_NOTES[new_status]} {principal.name}", now)
+            live.announce(self.session, live.STATUS_CHANGED, conversation_id, status=new_status.value)  # issue 10
         return changed
 
     def post_system_note(self, conversation_id: int, author: Principal, text: str, now: datetime) -> Message:
@@ -130,6 +134,7 @@ class ConversationCommands:
             .values(unread_count=0, last_read_at=utcnow())
             .execution_options(synchronize_session=False)
         )
+        live.announce_read(self.session, principal, conversation_id)  # issue 10
         return True
 
     def set_email_notifications(self, principal: Principal, conversation_id: int, enabled: bool) -> bool:

@@ -1,0 +1,103 @@
+// Live delivery (issue 10): the page's Server-Sent Events stream, opened by htmx-ext-sse from the
+// layout's <body sse-connect>. The badge and the list refresh themselves on its events
+// (hx-trigger="sse:..."); this file adds what attributes cannot say. Every page works without it.
+(function () {
+  "use strict";
+  var body = document.body;
+  if (!body || !body.hasAttribute("sse-connect") || !window.htmx) return;
+
+  // The polls the stream makes unnecessary while it is up (they go on, untouched, when it drops).
+  var POLLERS = "#unread-badge, #conversation-list, #thread-poller";
+  var CONVERSATION_EVENTS = ["message-posted", "status-changed"];
+
+  // Where this page is in the event sequence: the newest event when it was rendered, then every
+  // event received. A new connection (the first, and the extension's reconnects after a failure)
+  // asks to be replayed what came after it; the browser's own reconnects send Last-Event-ID.
+  var lastEventId = body.getAttribute("data-live-after") || "";
+
+  function setLive(on) {
+    body.classList.toggle("live", on);
+  }
+
+  function remember(event) {
+    if (event.lastEventId) lastEventId = event.lastEventId;
+  }
+
+  function watch(source) {
+    // "ready": subscribed and caught up, so the polls may rest. Until then, and after any error, they run.
+    source.addEventListener("ready", function () { setLive(true); });
+    source.addEventListener("error", function () { setLive(false); });
+    // The session or token no longer holds: stop for good; the next poll leads to the sign-in page.
+    source.addEventListener("ended", function () { setLive(false); source.close(); });
+    ["conversation-started", "message-posted", "status-changed", "conversation-read", "resync"].forEach(function (name) {
+      source.addEventListener(name, remember);
+    });
+    CONVERSATION_EVENTS.forEach(function (name) {
+      source.addEventListener(name, function (event) { refreshThread(conversationOf(event)); });
+    });
+    source.addEventListener("resync", function () { refreshThread(null); });
+  }
+
+  htmx.createEventSource = function (url) {
+    var target = url;
+    if (lastEventId) target += (url.indexOf("?") === -1 ? "?" : "&") + "after=" + encodeURIComponent(lastEventId);
+    var source = new EventSource(target, { withCredentials: true });
+    watch(source);
+    return source;
+  };
+
+  function conversationOf(event) {
+    try {
+      return String(JSON.parse(event.data).conversation_id);
+    } catch (error) {
+      return null;
+    }
+  }
+
+  // The open thread asks for what is new when its own conversation changed (null: whatever is open).
+  function refreshThread(conversationId) {
+    var poller = document.getElementById("thread-poller");
+    if (!poller) return;
+    if (conversationId === null || poller.getAttribute("data-conversation-id") === conversationId) {
+      htmx.trigger(poller, "live-update");
+    }
+  }
+
+  // While live, the timers' polls are dropped; requests with a triggering event (a push, a reply) go out.
+  body.addEventListener("htmx:beforeRequest", function (event) {
+    if (!body.classList.contains("live")) return;
+    var config = event.detail.requestConfig;
+    if (config && !config.triggeringEvent && event.detail.elt.matches(POLLERS)) event.preventDefault();
+  });
+
+  // A message can reach the thread twice when a push and one's own reply ask at the same moment:
+  // keep the first copy.
+  function dropRepeatedMessages() {
+    var list = document.getElementById("thread-messages");
+    if (!list) return;
+    var seen = {};
+    Array.prototype.slice.call(list.querySelectorAll(":scope > li[id]")).forEach(function (item) {
+      if (seen[item.id]) item.remove();
+      else seen[item.id] = true;
+    });
+  }
+  document.addEventListener("htmx:oobAfterSwap", dropRepeatedMessages);
+  document.addEventListener("htmx:afterSettle", dropRepeatedMessages);
+
+  // A thread panel replaced by a push (a conversation reopened, say) keeps what was being typed.
+  var draft = null;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var panel = document.getElementById("thread-panel");
+    var box = panel && panel.querySelector("textarea[name=content]");
+    draft = box && box.value && event.detail.target === panel
+      ? { conversation: panel.getAttribute("data-conversation-id"), text: box.value }
+      : null;
+  });
+  document.addEventListener("htmx:afterSwap", function () {
+    if (!draft) return;
+    var panel = document.getElementById("thread-panel");
+    var box = panel && panel.querySelector("textarea[name=content]");
+    if (box && !box.value && panel.getAttribute("data-conversation-id") === draft.conversation) box.value = draft.text;
+    draft = null;
+  });
+})();
