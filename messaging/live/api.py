@@ -54,7 +54,16 @@ class EventStreamArgsSchema(Schema):
     }],
     responses={"200": {
         "description": "The event stream.",
-        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        # One event of the stream (OpenAPI 3.0 has no stream type; each event has this shape).
+        "content": {"text/event-stream": {"schema": {
+            "type": "object",
+            "properties": {
+                "id": {"type": "string", "description": "Ordered event id (absent on `ready`)."},
+                "event": {"type": "string", "enum": [*NAMES, READY, RESYNC, ENDED]},
+                "data": {"type": "string", "description": "JSON, e.g. {\"conversation_id\": 12, \"message_id\": 40}"},
+                "retry": {"type": "integer"},
+            },
+        }}},
     }},
 )
 @blp.alt_response(401, response="UNAUTHORIZED")

@@ -31,6 +31,7 @@
     source.addEventListener("ended", function () { setLive(false); source.close(); });
     ["conversation-started", "message-posted", "status-changed", "conversation-read", "resync"].forEach(function (name) {
       source.addEventListener(name, remember);
+      source.addEventListener(name, function () { noteBusyPanels(name); });
     });
     CONVERSATION_EVENTS.forEach(function (name) {
       source.addEventListener(name, function (event) { refreshThread(conversationOf(event)); });
@@ -46,6 +47,26 @@
     return source;
   };
 
+  // A panel busy refreshing when an event arrives replaces itself with an answer that may predate
+  // the event, and htmx drops requests queued on an element that left the page: ask again once
+  // the new panel has settled. (This listener runs before the extension's, so "busy" means "before this event".)
+  var pending = {};
+  function noteBusyPanels(name) {
+    ["unread-badge", "conversation-list"].forEach(function (id) {
+      var panel = document.getElementById(id);
+      if (panel && panel.classList.contains("htmx-request")) pending[id] = "sse:" + name;
+    });
+  }
+  document.addEventListener("htmx:afterSettle", function () {
+    Object.keys(pending).forEach(function (id) {
+      var panel = document.getElementById(id);
+      if (!panel || panel.classList.contains("htmx-request") || !document.body.contains(panel)) return;
+      var eventName = pending[id];
+      delete pending[id];
+      htmx.trigger(panel, eventName);
+    });
+  });
+
   function conversationOf(event) {
     try {
       return String(JSON.parse(event.data).conversation_id);
@@ -58,9 +79,9 @@
   function refreshThread(conversationId) {
     var poller = document.getElementById("thread-poller");
     if (!poller) return;
-    if (conversationId === null || poller.getAttribute("data-conversation-id") === conversationId) {
-      htmx.trigger(poller, "live-update");
-    }
+    if (conversationId !== null && poller.getAttribute("data-conversation-id") !== conversationId) return;
+    if (poller.classList.contains("htmx-request")) pending["thread-poller"] = "live-update";
+    else htmx.trigger(poller, "live-update");
   }
 
   // While live, the timers' polls are dropped; requests with a triggering event (a push, a reply) go out.

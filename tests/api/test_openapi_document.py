@@ -7,6 +7,7 @@ OPERATIONS = {
     ("post", "/{conversation_id}/close"), ("post", "/{conversation_id}/reopen"),
     ("put", "/{conversation_id}/read"), ("put", "/{conversation_id}/preferences"),
     ("get", "/{conversation_id}/attachments/{attachment_id}"),
+    ("get", "/events"),  # issue 10: live events (Server-Sent Events)
 }
 SHAPES = {
     "Participant": {"type", "id", "name"},
