@@ -139,3 +139,74 @@ def token_for(base_url: str, email: str, password: str, vendor_code: str | None 
     answer = requests.post(f"{base_url}/api/v1/auth/token", json=body, timeout=10)
     answer.raise_for_status()
     return {"Authorization": f"Bearer {answer.json()['token']}"}
+
+
+def wait_for_port(port: int, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"nothing listens on port {port}")
+
+
+class OwnRedis:
+    """A redis-server process of the test's own, on a free port: stopping it touches nobody else."""
+
+    def __init__(self, workdir: Path):
+        self.port = free_port()
+        self.workdir = workdir
+        self.process = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> "OwnRedis":
+        import shutil
+        import subprocess
+
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise FileNotFoundError("redis-server is not installed")
+        self.process = subprocess.Popen(
+            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(self.workdir)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        wait_for_port(self.port)
+        return self
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+
+def reconnect(url: str, headers: dict, timeout: float = 15) -> StreamReader:
+    """Connect again and again, as EventSource does, until a stream says it is ready."""
+    deadline = time.monotonic() + timeout
+    while True:
+        reader = StreamReader(url, headers=headers).open()
+        if reader.ready.wait(1):
+            return reader
+        reader.close()
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no ready stream at {url}")
+
+
+class CommittingService:
+    """The messaging service with each call committed, as a request commits (inside an app context)."""
+
+    def __getattr__(self, name):
+        from messaging.services import messaging_service
+
+        def call(*args, **kwargs):
+            result = getattr(messaging_service(), name)(*args, **kwargs)
+            db.session.commit()
+            return result
+
+        return call

@@ -11,7 +11,7 @@ from messaging.models import ConversationType
 from messaging.services import messaging_service
 from messaging.services.errors import NotFound
 from tests.factories import PASSWORD, build_marketplace, start
-from tests.live.live_support import StreamReader, serve, token_for
+from tests.live.live_support import CommittingService, StreamReader, serve, token_for
 
 
 @pytest.fixture
@@ -19,20 +19,6 @@ def server(tmp_path):
     server = serve(tmp_path)
     yield server
     server.stop()
-
-
-class Service:
-    """Each call committed, as a request would."""
-
-    def __getattr__(self, name):
-        operation = getattr(messaging_service(), name)
-
-        def call(*args, **kwargs):
-            result = operation(*args, **kwargs)
-            db.session.commit()
-            return result
-
-        return call
 
 
 def page_session(base_url: str, login_path: str, form: dict) -> requests.Session:
@@ -86,7 +72,7 @@ def test_every_stream_gets_exactly_what_its_owner_may_see(server):
 
     actions: list[tuple[str, int, object]] = []  # (event, conversation, reader for reads)
     with server.app.app_context():
-        service = Service()
+        service = CommittingService()
 
         def started(sender, kind, recipient):
             conversation = start(service, sender, kind, recipient)
