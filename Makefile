@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi.py
 
-.PHONY: run test lint bench bench-data clean
+.PHONY: run test lint bench bench-data bench-live clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ bench-data: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/run.py --both --attachments --cpu
+
+# Live delivery (issue 10): open streams per host, commit-to-client latency through Redis, badge req/s.
+bench-live: $(VENV)/.installed
+	$(BIN)/python bench/live.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
