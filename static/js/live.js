@@ -44,6 +44,7 @@
     if (lastEventId) target += (url.indexOf("?") === -1 ? "?" : "&") + "after=" + encodeURIComponent(lastEventId);
     var source = new EventSource(target, { withCredentials: true });
     watch(source);
+    quietWhileReconnecting(source);
     return source;
   };
 
@@ -66,6 +67,21 @@
       htmx.trigger(panel, eventName);
     });
   });
+
+  // The extension reports every error event as a console error, also the ordinary ones after which
+  // the browser reconnects by itself (a server restart, Redis away): hand it only real failures
+  // (the connection closed for good, which it then retries with backoff).
+  function quietWhileReconnecting(source) {
+    var extensionHandler = null;
+    Object.defineProperty(source, "onerror", {
+      configurable: true,
+      get: function () { return extensionHandler; },
+      set: function (handler) { extensionHandler = handler; }
+    });
+    source.addEventListener("error", function (event) {
+      if (source.readyState === EventSource.CLOSED && extensionHandler) extensionHandler.call(source, event);
+    });
+  }
 
   function conversationOf(event) {
     try {
