@@ -108,7 +108,10 @@ def _replay(audiences: tuple[str, ...], after: int | None):
 
 def _live(subscription: Subscription, replayed: set[int], still_allowed: Callable[[], bool], timing: _Timing):
     now = time.monotonic()
-    next_heartbeat, next_check, ends_at = now + timing.heartbeat, now + timing.recheck, now + timing.lifetime
+    # The first re-check at a random point of the interval: streams opened together (a deploy,
+    # a benchmark) would otherwise all query the database in the same instant, forever after.
+    next_heartbeat, ends_at = now + timing.heartbeat, now + timing.lifetime
+    next_check = now + timing.recheck * random.uniform(0.2, 1.0)
     while True:
         now = time.monotonic()
         if now >= ends_at:

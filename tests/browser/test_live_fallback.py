@@ -58,12 +58,20 @@ def test_the_page_polls_while_redis_is_away_and_catches_up_once_when_it_returns(
     sign_in_staff(page, "gina@greengrocer.test")
     page.goto(f"/vendor/messages/{conversation_id}")
     expect(page.locator("body")).to_have_class(LIVE, timeout=10_000)
+    polls: list[str] = []
+    page.on("request", lambda request: ("unread-badge" in request.url or "/updates" in request.url)
+            and polls.append(request.url))
+    page.wait_for_timeout((POLL_SECONDS * 2 + 1) * 1000)
+    assert polls == [], "while the stream is up the page does not poll"
     backstage.send(alice, conversation_id, "Pushed while live")
     expect(page.locator("#thread-messages > li", has_text="Pushed while live")).to_have_count(1, timeout=2000)
 
     own_redis.stop()
     expect(page.locator("body")).not_to_have_class(LIVE, timeout=10_000)
     expect(page.locator("#page-alert")).to_be_hidden()  # nothing alarming
+    polls.clear()
+    page.wait_for_timeout((POLL_SECONDS * 2 + 1) * 1000)
+    assert polls, "with the stream down the page polls again"
     backstage.send(alice, conversation_id, "Sent while Redis was away")
     # The polling of before: within one interval, and the reply box still works.
     expect(page.locator("#thread-messages > li", has_text="Sent while Redis was away")).to_have_count(
