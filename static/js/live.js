@@ -96,8 +96,13 @@
     var poller = document.getElementById("thread-poller");
     if (!poller) return;
     if (conversationId !== null && poller.getAttribute("data-conversation-id") !== conversationId) return;
-    if (poller.classList.contains("htmx-request")) pending["thread-poller"] = "live-update";
-    else htmx.trigger(poller, "live-update");
+    // Busy: the poller itself, or a form of this panel (one's own close or reopen, which redraws the
+    // panel and the poller with it). Ask once the new panel has settled, or the answer has no target.
+    if (poller.classList.contains("htmx-request") || document.querySelector("#thread-panel .htmx-request")) {
+      pending["thread-poller"] = "live-update";
+    } else {
+      htmx.trigger(poller, "live-update");
+    }
   }
 
   // While live, the timers' polls are dropped; requests with a triggering event (a push, a reply) go out.
