@@ -8,7 +8,7 @@ export FLASK_APP := wsgi.py
 # wsgi.py starts production unless told otherwise; `make run` is the development server.
 export MESSAGING_CONFIG ?= development
 
-.PHONY: run test lint bench bench-data bench-http bench-notifications clean
+.PHONY: run test lint bench bench-data bench-http bench-notifications bench-live clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,9 @@ bench-http: $(VENV)/.installed
 # and delivery throughput of 10,000 queued emails into a local SMTP sink.
 bench-notifications: $(VENV)/.installed
 	$(BIN)/python bench/notifications.py --pg-url $(BENCH_PG_URL)
+# Live delivery (issue 10): open streams per host, commit-to-client latency through Redis, badge req/s.
+bench-live: $(VENV)/.installed
+	$(BIN)/python bench/live.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -79,6 +79,16 @@ class Config:
     PRODUCT_URL_TEMPLATE = os.environ.get("PRODUCT_URL_TEMPLATE") or None
     # How many conversations one customer may start in any 24 hours (429 beyond).
     CUSTOMER_CONVERSATIONS_PER_DAY = int(os.environ.get("CUSTOMER_CONVERSATIONS_PER_DAY", 10))
+    # Live delivery (issue 10, messaging/live/): Redis pub/sub between worker processes when set,
+    # in-process fan-out (one process only) when not.
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    LIVE_REDIS_CHANNEL = os.environ.get("LIVE_REDIS_CHANNEL", "messaging:live-events")
+    LIVE_HEARTBEAT_SECONDS = int(os.environ.get("LIVE_HEARTBEAT_SECONDS", 15))
+    # How often a stream re-checks its account (a deactivated one stops within it; sign-out is at once).
+    # One small query per stream each time: 5,000 streams at 50 s are 100 queries a second.
+    LIVE_RECHECK_SECONDS = int(os.environ.get("LIVE_RECHECK_SECONDS", 50))
+    # Streams end after this and the client reconnects (with Last-Event-ID), spreading load over workers.
+    LIVE_STREAM_MAX_SECONDS = int(os.environ.get("LIVE_STREAM_MAX_SECONDS", 3600))
 
 
 class DevelopmentConfig(Config):
@@ -103,6 +113,7 @@ class TestingConfig(Config):
     MAIL_BACKEND = "locmem"
     NOTIFY_DELAY = 0
     NOTIFY_MIN_INTERVAL = 0
+    REDIS_URL = None  # the in-process broker; tests of Redis delivery set their own
 
 
 class ProductionConfig(Config):

@@ -69,10 +69,11 @@ def _trust_proxies(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     """The JSON API and the HTML pages: two front ends over the same services."""
-    from messaging import api, web
+    from messaging import api, live, web
 
     api.init_app(app)
     web.init_app(app)
+    live.init_app(app)  # issue 10: live delivery (streams, broker)
 
 
 @event.listens_for(Engine, "connect")

@@ -14,6 +14,7 @@ from messaging.api.path_ids import CONVERTER_NAME, ApiIdConverter, api_id_param_
 from messaging.api.paths import API_PREFIX, messages_prefix
 from messaging.api.schemas import ErrorEnvelopeSchema
 from messaging.extensions import csrf
+from messaging.live.api import register_event_streams  # issue 10: live delivery
 from messaging.roles import ROLES
 
 OPENAPI_CONFIG = {
@@ -77,5 +78,6 @@ def init_app(app: Flask) -> None:
         )
     add_links(api)
     api.register_blueprint(settings.blp, url_prefix=f"{API_PREFIX}/admin/settings")
+    register_event_streams(api, API_PREFIX)
     install_routing_errors(app)
     app.cli.add_command(idempotency_group)

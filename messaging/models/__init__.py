@@ -6,6 +6,7 @@ from messaging.models.conversation import (
 )
 from messaging.models.enums import ConversationStatus, ConversationType, ParticipantType
 from messaging.models.idempotency import IdempotencyKey
+from messaging.models.live_event import LiveEvent  # issue 10: live delivery
 from messaging.models.platform import Customer, PlatformSetting, User, Vendor, VendorUser
 from messaging.models.setting_change import PlatformSettingChange
 
@@ -16,6 +17,7 @@ __all__ = [
     "ConversationType",
     "Customer",
     "IdempotencyKey",
+    "LiveEvent",
     "Message",
     "MessageAttachment",
     "ParticipantType",

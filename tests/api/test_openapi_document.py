@@ -9,6 +9,7 @@ OPERATIONS = {
     ("get", "/{conversation_id}/attachments/{attachment_id}"),
     # decisions §7: escalation (customers and vendor staff) and resolving (admins); others get 403
     ("post", "/{conversation_id}/escalate"), ("post", "/{conversation_id}/resolve"),
+    ("get", "/events"),  # issue 10: live events (Server-Sent Events)
 }
 # issue 13: the admins' messaging settings
 SETTINGS_OPERATIONS = {("get", "/api/v1/admin/settings/messaging"), ("put", "/api/v1/admin/settings/messaging")}

@@ -97,6 +97,9 @@ PARAMETERS = {
     "page:unsubscribe": {"POST": [("path", "token"), ("form", "x")]},
     "page:one_click": {"POST": [("path", "token"), ("form", "List-Unsubscribe")]},
     "page:one_click_in_browser": {"GET": [("path", "token")]},
+    # Live delivery (issue 10): the event streams
+    "api:events": {"GET": [("query", "after")]},
+    "page:stream": {"GET": [("query", "after")]},
 }
 # Views whose success changes who is signed in: they get a client of their own, and the
 # role's credentials are made again afterwards (signing out ends the account's sessions).
@@ -401,6 +404,7 @@ def corpus_ids(service, marketplace, threads):
 
 def test_no_hostile_input_makes_any_route_fail(app, marketplace, corpus_ids):
     app.config["PROPAGATE_EXCEPTIONS"] = False  # a server error must come back as a 500 to be judged
+    app.config["LIVE_STREAM_MAX_SECONDS"] = 0  # a stream answers its replay and ends, so each case has an answer
     routes = routes_of(app)
     work = plan(routes)
     covered = {(item.index, kind_of(route, placement[0])) for route, _, item, placement in work if placement}

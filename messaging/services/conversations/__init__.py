@@ -61,7 +61,7 @@ class MessagingService:
     def open_thread(self, principal: Principal, conversation_id: int) -> OpenedThread:
         """What opening a thread does: mark it read (only if something was unread) and show it; one read of it."""
         scoped = load_scoped(self.session, principal, conversation_id)
-        self.commands.mark_loaded_read(scoped)
+        self.commands.mark_loaded_read(principal, scoped)
         detail = self.queries.thread_of(principal, replace(scoped, unread_count=0))
         return OpenedThread(detail=detail, unread_before=scoped.unread_count)
 

@@ -11,6 +11,7 @@ from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from messaging import live
 from messaging.clock import utcnow
 from messaging.identity import Principal
 from messaging.models import (
@@ -165,6 +166,7 @@ class ConversationCases:
         message = self.commands.write_message(conversation.id, principal, content, now)
         self.commands.attach_files(message, files, now)
         self.commands.queue_emails(message, principal, now, new_conversation=True)
+        live.announce(self.session, live.CONVERSATION_STARTED, conversation.id, message_id=message.id)
         return conversation.id
 
     def _check_daily_limit(self, principal: Principal) -> None:

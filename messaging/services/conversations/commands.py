@@ -17,6 +17,7 @@ from sqlalchemy import and_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from messaging import live
 from messaging.clock import utcnow
 from messaging.identity import Principal
 from messaging.models import (
@@ -83,6 +84,7 @@ class ConversationCommands:
         message = self.write_message(conversation.id, principal, content, now)
         self.attach_files(message, files, now)
         self.queue_emails(message, principal, now, new_conversation=True)
+        live.announce(self.session, live.CONVERSATION_STARTED, conversation.id, message_id=message.id)
         return conversation.id
 
     def post_message(
@@ -104,6 +106,7 @@ class ConversationCommands:
         attachments = self.attach_files(message, files, now)
         self._count_unread_for_others(conversation_id, principal)
         self.queue_emails(message, principal, now, new_conversation=False)
+        live.announce(self.session, live.MESSAGE_POSTED, conversation_id, message_id=message.id)
         return assembly.message_item(message, principal.name, attachments)
 
     def change_status(self, principal: Principal, conversation_id: int, new_status: ConversationStatus) -> bool:
@@ -120,6 +123,7 @@ class ConversationCommands:
             if not scoped.is_participant:
                 self.join_as_participant(conversation_id, principal, now=now)
             self.post_system_note(conversation_id, principal, f"{STATUS_NOTES[new_status]} {principal.name}", now)
+            live.announce(self.session, live.STATUS_CHANGED, conversation_id, status=new_status.value)
         return changed
 
     def post_system_note(self, conversation_id: int, author: Principal, text: str, now: datetime) -> Message:
@@ -128,9 +132,9 @@ class ConversationCommands:
 
     def mark_read(self, principal: Principal, conversation_id: int) -> bool:
         """Zero the caller's unread count; True when there was something unread (else nothing is written)."""
-        return self.mark_loaded_read(load_scoped(self.session, principal, conversation_id))
+        return self.mark_loaded_read(principal, load_scoped(self.session, principal, conversation_id))
 
-    def mark_loaded_read(self, scoped: ScopedConversation) -> bool:
+    def mark_loaded_read(self, principal: Principal, scoped: ScopedConversation) -> bool:
         if not scoped.is_participant or scoped.unread_count == 0:
             return False
         self.session.execute(
@@ -139,6 +143,8 @@ class ConversationCommands:
             .values(unread_count=0, last_read_at=utcnow())
             .execution_options(synchronize_session=False)
         )
+        # The reader's other tabs clear their unread mark and badge.
+        live.announce_read(self.session, principal, scoped.conversation.id)
         return True
 
     def set_email_notifications(self, principal: Principal, conversation_id: int, enabled: bool) -> bool:

@@ -1,0 +1,75 @@
+"""The events of the write paths: recorded with the change, published after it commits.
+
+Each event is one ``live_events`` row per audience, added to the change's own transaction,
+so the replay after ``Last-Event-ID`` (:mod:`messaging.live.stream`) finds exactly what was
+committed. Publishing waits for the commit (:func:`messaging.unit_of_work.after_commit`): a
+rolled-back send publishes nothing. Should publishing fail (Redis away), the rows are still
+there and a reconnecting stream replays them.
+"""
+import json
+from dataclasses import asdict, dataclass
+
+from flask import current_app
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from messaging.clock import utcnow
+from messaging.identity import Principal
+from messaging.live.audiences import conversation_audiences, personal_audience
+from messaging.models import Conversation, ConversationParticipant, LiveEvent
+from messaging.unit_of_work import after_commit
+
+# Event names: the SSE `event:` field, the same for pages and API clients.
+CONVERSATION_STARTED = "conversation-started"
+MESSAGE_POSTED = "message-posted"
+STATUS_CHANGED = "status-changed"
+CONVERSATION_READ = "conversation-read"
+# Sent by the stream itself, never stored: a replay too long to send ("fetch everything again").
+RESYNC = "resync"
+NAMES = (CONVERSATION_STARTED, MESSAGE_POSTED, STATUS_CHANGED, CONVERSATION_READ)
+
+
+@dataclass(frozen=True)
+class Event:
+    id: int
+    audience: str
+    name: str
+    data: str
+
+    def as_json(self) -> dict:
+        return asdict(self)
+
+
+def announce(session: Session, name: str, conversation_id: int, **data) -> None:
+    """A conversation changed: tell everyone whose pages may show it."""
+    conversation_type, vendor_id = session.execute(
+        select(Conversation.conversation_type, Conversation.vendor_id).where(Conversation.id == conversation_id)
+    ).one()
+    participants = session.execute(
+        select(ConversationParticipant.participant_type, ConversationParticipant.participant_id).where(
+            ConversationParticipant.conversation_id == conversation_id
+        )
+    ).all()
+    audiences = conversation_audiences(conversation_type, vendor_id, participants)
+    _record(session, name, conversation_id, audiences, data)
+
+
+def announce_read(session: Session, reader: Principal, conversation_id: int) -> None:
+    """The reader read a conversation: only their own other tabs hear of it."""
+    _record(session, CONVERSATION_READ, conversation_id, [personal_audience(reader)], {})
+
+
+def _record(session: Session, name: str, conversation_id: int, audiences: list[str], data: dict) -> None:
+    body = json.dumps({"conversation_id": conversation_id, **data}, separators=(",", ":"))
+    now = utcnow()
+    events = []
+    for audience in audiences:
+        event_id = session.execute(
+            insert(LiveEvent)
+            .values(audience=audience, name=name, conversation_id=conversation_id, data=body, created_at=now)
+            .returning(LiveEvent.id)
+        ).scalar_one()
+        events.append(Event(event_id, audience, name, body))
+    if events:
+        broker = current_app.extensions["live_broker"]
+        after_commit(session, lambda: broker.publish(events))
