@@ -81,6 +81,8 @@ class Config:
     CUSTOMER_CONVERSATIONS_PER_DAY = int(os.environ.get("CUSTOMER_CONVERSATIONS_PER_DAY", 10))
     # Live delivery (issue 10, messaging/live/): Redis pub/sub between worker processes when set,
     # in-process fan-out (one process only) when not.
+    # Pages connect to their live stream; off, they refresh by polling alone (the fallback).
+    LIVE_DELIVERY = os.environ.get("LIVE_DELIVERY", "on").lower() not in ("0", "off", "false", "no")
     REDIS_URL = os.environ.get("REDIS_URL") or None
     LIVE_REDIS_CHANNEL = os.environ.get("LIVE_REDIS_CHANNEL", "messaging:live-events")
     LIVE_HEARTBEAT_SECONDS = int(os.environ.get("LIVE_HEARTBEAT_SECONDS", 15))

@@ -106,6 +106,7 @@ SECRET_KEY = "http-bench-" + os.urandom(8).hex()
 def start_server(database_url: str, worker_class: str, port: int, threads: int, log) -> subprocess.Popen:
     environment = dict(
         os.environ, MESSAGING_CONFIG="production", SECRET_KEY=SECRET_KEY, DATABASE_URL=database_url,
+        PUBLIC_BASE_URL="http://127.0.0.1",
         # The benchmark sends as fast as it can from one account: lift the per-account send limit.
         SEND_LIMIT_PER_ACCOUNT="1000000 per minute", SIGN_IN_LIMIT_PER_ADDRESS="1000 per minute",
     )

@@ -172,6 +172,7 @@ def main() -> None:
 
     port = 18000 + os.getpid() % 1000
     environment = {**os.environ, "MESSAGING_CONFIG": "production", "SECRET_KEY": secret,
+                   "PUBLIC_BASE_URL": "http://127.0.0.1",
                    "DATABASE_URL": database_url, "REDIS_URL": args.redis, "LIVE_REDIS_CHANNEL": channel,
                    "ATTACHMENT_ROOT": str(workdir / "uploads")}
     server_args = PRODUCTION_COMMAND[1:]

@@ -6,7 +6,7 @@ signed-out session (:mod:`messaging.live.sign_out`) ends it.
 """
 from collections.abc import Callable
 
-from flask import Blueprint, Flask, Response, request, session, url_for
+from flask import Blueprint, Flask, Response, current_app, request, session, url_for
 from flask_login import current_user
 
 from messaging.auth import ACTING_AS_KEY, session_principal
@@ -52,7 +52,7 @@ def stream_url_of(role: Role) -> str:
 def _layout_context() -> dict:
     """The layout's ``sse-connect``: the stream of the signed-in role, from the newest event on."""
     principal = session_principal()
-    if principal is None:
+    if principal is None or not current_app.config["LIVE_DELIVERY"]:
         return {"live_stream": None}
     return {"live_stream": {
         "url": stream_url_of(role_of(principal.type)),

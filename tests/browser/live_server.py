@@ -29,7 +29,7 @@ class LiveServer:
             db.engine.dispose()
 
 
-def start_live_server(workdir: Path, poll_seconds: int = 1) -> LiveServer:
+def start_live_server(workdir: Path, poll_seconds: int = 1, live: bool = True) -> LiveServer:
     app = create_app(
         "testing",
         overrides={
@@ -39,6 +39,7 @@ def start_live_server(workdir: Path, poll_seconds: int = 1) -> LiveServer:
             # The browser tests post real forms: CSRF on, as in production.
             "WTF_CSRF_ENABLED": True,
             "POLL_INTERVAL_SECONDS": poll_seconds,
+            "LIVE_DELIVERY": live,
         },
     )
     with app.app_context():

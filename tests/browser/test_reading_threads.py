@@ -5,8 +5,18 @@ import pytest
 from playwright.sync_api import expect
 
 from messaging.services import messaging_service
-from tests.browser.browser_support import Backstage, sign_in_customer, sign_in_staff
+from tests.browser.browser_support import POLL_SECONDS, Backstage, sign_in_customer, sign_in_staff
 from tests.browser.inbox_ux_support import VIEWPORTS, in_viewport, long_thread, strict_screenshot
+from tests.browser.live_server import start_live_server
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory):
+    """These tests pin the polling path, the fallback every page keeps (the push is pinned by
+    tests/browser/test_live_delivery.py): pages here do not connect to their live stream."""
+    server = start_live_server(tmp_path_factory.mktemp("polling"), poll_seconds=POLL_SECONDS, live=False)
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 from messaging.models import ConversationType
 from messaging.services import messaging_service
 from tests.browser.browser_support import (
+    POLL_SECONDS,
     Backstage,
     png_file,
     sign_in_customer,
@@ -16,6 +17,16 @@ from tests.browser.browser_support import (
     wait_until_htmx_settled,
 )
 from tests.browser.inbox_ux_support import VIEWPORTS, strict_screenshot
+from tests.browser.live_server import start_live_server
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory):
+    """These tests pin the polling path, the fallback every page keeps (the push is pinned by
+    tests/browser/test_live_delivery.py): pages here do not connect to their live stream."""
+    server = start_live_server(tmp_path_factory.mktemp("polling"), poll_seconds=POLL_SECONDS, live=False)
+    yield server
+    server.stop()
 
 EXECUTABLE = {"name": "setup.exe", "mimeType": "application/octet-stream", "buffer": b"MZ" + b"\0" * 200}
 

@@ -56,7 +56,7 @@ def gunicorn(port: int, database_url: str, channel: str, workdir: Path) -> subpr
     environment = {
         **os.environ, "MESSAGING_CONFIG": "production", "SECRET_KEY": "two-processes-test",
         "DATABASE_URL": database_url, "REDIS_URL": REDIS_URL, "LIVE_REDIS_CHANNEL": channel,
-        "ATTACHMENT_ROOT": str(workdir / "uploads"),
+        "ATTACHMENT_ROOT": str(workdir / "uploads"), "PUBLIC_BASE_URL": "http://127.0.0.1",
     }
     return subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "-k", "gevent", "-w", "1", "--worker-connections", "100", "--graceful-timeout", "5",

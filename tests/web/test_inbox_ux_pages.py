@@ -13,7 +13,7 @@ STATIC = Path(__file__).resolve().parents[2] / "static"
 def test_every_static_link_carries_the_hash_of_the_file_and_is_cached_for_a_year(admin_client):
     html = text_of(admin_client.get("/admin/messages"))
     links = re.findall(r'(?:href|src)="(/static/[^"]+)"', html)
-    assert len(links) == 4
+    assert len(links) == 6  # icon, stylesheet, htmx, app.js, the SSE extension, live.js
     for link in links:
         path, version = re.match(r"/static/([^?]+)\?v=([0-9a-f]+)$", link).groups()
         assert version == hashlib.sha256((STATIC / path).read_bytes()).hexdigest()[:16]
