@@ -7,6 +7,7 @@ from messaging.clock import utcnow
 from messaging.extensions import db
 from messaging.models import ConversationType, Message
 from messaging.services import messaging_service
+from messaging.unit_of_work import committed
 from tests.browser.browser_support import SCREENSHOTS, Backstage, accessibility_problems
 
 VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
@@ -18,7 +19,7 @@ def long_thread(live_server, subject: str, count: int = 120, unread: int = 5) ->
     backstage = Backstage(live_server)
     gina = backstage.staff("gina@greengrocer.test")
     chris = backstage.customer("chris@example.test", "green-grocer")
-    with live_server.app.app_context():
+    with live_server.app.app_context(), committed():
         service = messaging_service()
         detail = service.create_conversation(
             gina, conversation_type=ConversationType.VENDOR_CUSTOMER, subject=subject,

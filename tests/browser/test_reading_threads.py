@@ -5,6 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from messaging.services import messaging_service
+from messaging.unit_of_work import committed
 from tests.browser.browser_support import POLL_SECONDS, Backstage, sign_in_customer, sign_in_staff
 from tests.browser.inbox_ux_support import VIEWPORTS, in_viewport, long_thread, strict_screenshot
 from tests.browser.live_server import start_live_server
@@ -42,7 +43,7 @@ def test_a_thread_opens_at_the_first_unread_message_with_javascript(open_session
     chris = backstage.customer("chris@example.test", "green-grocer")
     gina = backstage.staff("gina@greengrocer.test")
     # Exactly three unread for this run.
-    with live_server.app.app_context():
+    with live_server.app.app_context(), committed():
         messaging_service().mark_conversation_read(chris, thread_id)
     for number in range(1, 4):
         backstage.send(gina, thread_id, f"Another update {width} {number}")

@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from messaging.models import ConversationType
 from messaging.services import messaging_service
+from messaging.unit_of_work import committed
 from tests.browser.browser_support import (
     POLL_SECONDS,
     Backstage,
@@ -59,11 +60,11 @@ def test_a_draft_survives_switching_reloading_and_a_colleague_closing_and_reopen
     expect(page.get_by_label("Your reply")).to_have_value("Half-written answer about the delivery")
 
     # A colleague closes it: the panel refreshes (no reply form while closed) ...
-    with live_server.app.app_context():
+    with live_server.app.app_context(), committed():
         messaging_service().close_conversation(gary, first)
     expect(page.locator(".closed-notice")).to_be_visible(timeout=5000)
     # ... and reopens it: the draft is back in the form of the refreshed panel.
-    with live_server.app.app_context():
+    with live_server.app.app_context(), committed():
         messaging_service().reopen_conversation(gary, first)
     expect(page.get_by_label("Your reply")).to_have_value("Half-written answer about the delivery", timeout=5000)
     strict_screenshot(page, f"draft-kept-after-reopen-{width}")
