@@ -118,8 +118,9 @@ def test_earlier_messages_page_back_to_the_first_one(open_session, thread_id, wi
     # What the reader was looking at stays put; the day separators are not repeated at the seam.
     assert in_viewport(page, f"#thread-messages > li.message:nth-child({page.evaluate('''() => [...document.querySelectorAll('#thread-messages > li')].findIndex(li => li.classList.contains('message') && li.innerText.includes(%r)) + 1''' % first_shown.splitlines()[-1])})")
     days = page.locator(".divider--day").all_inner_texts()
-    assert len(days) == len(set(days)) == 3
-    assert days[1:] == ["Yesterday", "Today"]
+    # How many days the thread spans depends on the hour it was made (around midnight, one more).
+    assert len(days) == len(set(days)) >= 3
+    assert days[-2:] == ["Yesterday", "Today"]
     # The list of 120+ messages scrolls by keyboard too (axe: scrollable-region-focusable).
     strict_screenshot(page, f"thread-earlier-messages-{width}")
 
