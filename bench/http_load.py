@@ -49,11 +49,12 @@ def free_port() -> int:
 
 def scratch_database(url: str | None, workdir: Path) -> tuple[str, callable]:
     """A copy of the benchmark database that sends may write to, and how to remove it."""
-    if url is None:
-        if not SQLITE_DATA.exists():
-            sys.exit("No SQLite bench data: run .venv/bin/python bench/generate.py --analyze first")
+    if url is None or url.startswith("sqlite:///"):
+        source = Path(url.removeprefix("sqlite:///")) if url else SQLITE_DATA
+        if not source.exists():
+            sys.exit(f"No SQLite bench data at {source}: run .venv/bin/python bench/generate.py --analyze first")
         copy = workdir / "http-bench.sqlite3"
-        shutil.copyfile(SQLITE_DATA, copy)
+        shutil.copyfile(source, copy)
         return f"sqlite:///{copy}", lambda: None
     import psycopg
     from sqlalchemy.engine import make_url
@@ -244,7 +245,7 @@ def floor(args) -> dict[str, float]:
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--url", help="PostgreSQL bench database URL (default: the SQLite bench file)")
+    parser.add_argument("--url", help="bench database URL: PostgreSQL, or sqlite:///FILE (default: the SQLite bench file)")
     parser.add_argument("--duration", default="20s")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--wrk-threads", type=int, default=2)
@@ -273,7 +274,7 @@ def main(argv=None) -> None:
             finally:
                 stop_server(server)
         load = os.getloadavg()[0]
-        database = "PostgreSQL" if args.url else "SQLite"
+        database = "PostgreSQL" if args.url and args.url.startswith("postgresql") else "SQLite"
         print(f"\n{database}, gunicorn -w 2, wrk -t{args.wrk_threads} -c{args.connections} -d{args.duration}, "
               f"load average {load:.2f}")
         print(f"floor (one SELECT): sync {floors.get('sync', 0):,.0f} req/s, gthread {floors.get('gthread', 0):,.0f} req/s\n")
