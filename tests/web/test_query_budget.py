@@ -5,12 +5,10 @@ opened with nothing unread must write nothing at all.
 """
 import re
 
-import pytest
-
 from messaging.extensions import db
 from messaging.models import ConversationType
 from tests.factories import start
-from tests.web.page_support import HTMX, sign_in_customer, sign_in_staff
+from tests.web.page_support import HTMX
 
 WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE)", re.IGNORECASE)
 
@@ -33,22 +31,8 @@ def apart(counter, table: str) -> tuple[list[str], list[str]]:
     return on_table, [statement for statement in counter.statements if table not in statement]
 
 
-@pytest.fixture
-def vendor_page(app, marketplace):
-    client = app.test_client()
-    sign_in_staff(client, "staff@a.example")
-    return client
-
-
-@pytest.fixture
-def customer_page(app, marketplace):
-    client = app.test_client()
-    sign_in_customer(client, "cust@example", "shop-a")
-    return client
-
-
-def test_badge_fragment_costs_two_statements(vendor_page, threads, count_queries):
-    counter = measured(count_queries, lambda: vendor_page.get("/vendor/messages/unread-badge", headers=HTMX))
+def test_badge_fragment_costs_two_statements(vendor_client, threads, count_queries):
+    counter = measured(count_queries, lambda: vendor_client.get("/vendor/messages/unread-badge", headers=HTMX))
     assert counter.count <= 2, counter.statements
 
 
@@ -58,18 +42,18 @@ def test_api_unread_count_costs_two_statements(caller, marketplace, threads, cou
     assert counter.count <= 2, counter.statements
 
 
-def test_thread_fragment_with_nothing_unread_writes_nothing(vendor_page, threads, count_queries):
+def test_thread_fragment_with_nothing_unread_writes_nothing(vendor_client, threads, count_queries):
     url = f"/vendor/messages/{threads['vendor_customer'].id}"
-    vendor_page.get(url, headers=HTMX)  # the staff member wrote it: nothing unread for them; warms up
-    counter = measured(count_queries, lambda: vendor_page.get(url, headers=HTMX))
+    vendor_client.get(url, headers=HTMX)  # the staff member wrote it: nothing unread for them; warms up
+    counter = measured(count_queries, lambda: vendor_client.get(url, headers=HTMX))
     assert writes(counter) == []
     assert counter.count <= 4, counter.statements
 
 
-def test_opening_an_unread_thread_marks_it_read_with_one_write(customer_page, threads, count_queries):
-    customer_page.get(f"/shop/account/messages/{threads['admin_customer'].id}", headers=HTMX)  # a first page warms up
+def test_opening_an_unread_thread_marks_it_read_with_one_write(customer_client, threads, count_queries):
+    customer_client.get(f"/shop/account/messages/{threads['admin_customer'].id}", headers=HTMX)  # a first page warms up
     url = f"/shop/account/messages/{threads['vendor_customer'].id}"
-    counter = measured(count_queries, lambda: customer_page.get(url, headers=HTMX))
+    counter = measured(count_queries, lambda: customer_client.get(url, headers=HTMX))
     # The read event for the reader's other tabs (live delivery) is one row more.
     live_events, own = apart(counter, "live_events")
     assert len(live_events) <= 1, live_events
@@ -93,8 +77,8 @@ def test_api_send_costs_five_statements_then_its_emails_and_live_events(caller, 
     assert len(live_events) <= 5, live_events
 
 
-def test_inbox_first_page_costs_five_statements(vendor_page, service, marketplace, threads, count_queries):
+def test_inbox_first_page_costs_five_statements(vendor_client, service, marketplace, threads, count_queries):
     for number in range(25):
         start(service, marketplace.staff_a, ConversationType.VENDOR_CUSTOMER, marketplace.customer_a2, f"Order {number}")
-    counter = measured(count_queries, lambda: vendor_page.get("/vendor/messages", headers=HTMX))
+    counter = measured(count_queries, lambda: vendor_client.get("/vendor/messages", headers=HTMX))
     assert counter.count <= 5, counter.statements
