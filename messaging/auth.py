@@ -4,13 +4,16 @@ The session stores the account (Flask-Login) plus the role and vendor it acts fo
 every request rebuilds the :class:`Principal` and re-checks the account is still
 allowed to act so (deactivated accounts and lost memberships end the session).
 """
+from functools import cached_property
+
 from flask import g, session
-from flask_login import current_user, login_user, logout_user
+from flask_login import UserMixin, current_user, login_user, logout_user
 
 from messaging.extensions import login_manager
 from messaging.identity import Principal
-from messaging.services.accounts import SignedIn, restore_signed_in
-from messaging.services.session_versions import end_every_session
+from messaging.models import Customer, User
+from messaging.services.accounts import SignedIn, restore_session_principal
+from messaging.services.session_versions import end_every_session_of, load_account
 
 ACTING_AS_KEY = "acting_as"
 # Flask-Login ids are "user:ID" or "customer:ID": two account tables.
@@ -19,18 +22,38 @@ ACCOUNT_KINDS = ("user", "customer")
 SESSION_VERSION_KEY = "session_version"
 
 
+class SessionAccount(UserMixin):
+    """What Flask-Login holds for a restored session: the account's key and the principal it acts as.
+
+    Restoring it is one small query per request (:func:`restore_session_principal`); the account
+    row itself is loaded only by the few requests that need it (:attr:`account`).
+    """
+
+    def __init__(self, key: str, principal: Principal):
+        self.key = key
+        self.id = principal.id
+        self.principal = principal
+
+    def get_id(self) -> str:
+        return self.key
+
+    @cached_property
+    def account(self) -> User | Customer | None:
+        return load_account(self.principal.type, self.principal.id)
+
+
 @login_manager.user_loader
-def load_account(account_key: str):
-    """The signed-in account and, in the same single query, the principal it acts as."""
+def load_session_account(account_key: str) -> SessionAccount | None:
+    """The signed-in account and the principal it acts as, from the session and one query."""
     kind, _, raw_id = (account_key or "").partition(":")
     acting_as = session.get(ACTING_AS_KEY) or {}
-    signed_in = None
+    principal = None
     if raw_id.isdigit() and kind in ACCOUNT_KINDS and isinstance(acting_as, dict):
-        signed_in = restore_signed_in(
+        principal = restore_session_principal(
             acting_as.get("type", ""), int(raw_id), acting_as.get("vendor_id"), session.get(SESSION_VERSION_KEY)
         )
-    g.session_principal = signed_in.principal if signed_in else None
-    return signed_in.account if signed_in else None
+    g.session_principal = principal
+    return SessionAccount(account_key, principal) if principal else None
 
 
 def sign_in(signed_in: SignedIn) -> None:
@@ -42,8 +65,9 @@ def sign_in(signed_in: SignedIn) -> None:
 
 def sign_out() -> None:
     """End this session and every other one of the account (sessions elsewhere, API tokens); the caller commits."""
-    if current_user.is_authenticated:
-        end_every_session(current_user._get_current_object())
+    principal = session_principal()
+    if principal is not None:
+        end_every_session_of(principal.type, principal.id)
     logout_user()
     session.pop(SESSION_VERSION_KEY, None)
     session.pop(ACTING_AS_KEY, None)

@@ -39,6 +39,16 @@ def init_app(app: Flask) -> None:
             parse_many(app.config[name])
         except ValueError as error:
             raise RuntimeError(f"{name} is not a rate limit such as '10 per 15 minutes': {error}") from error
+    _check_only_limited_views(app)
+
+
+def _check_only_limited_views(app: Flask) -> None:
+    """Only the views decorated here are limited, and their decorator checks its limits itself.
+    Flask-Limiter's app-wide check (of default and application-wide limits, which this app has
+    none of) would otherwise run before every request, each badge poll included."""
+    if app.config.get("RATELIMIT_DEFAULT") or app.config.get("RATELIMIT_APPLICATION"):
+        return
+    app.before_request_funcs[None].remove(limiter._check_request_limit)
 
 
 def limit_sign_in_attempts(view):

@@ -12,8 +12,9 @@ with :func:`after_rollback`: a committed transaction never runs it.
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from flask import Flask, Response, current_app
+from flask import Flask, Response, current_app, g, has_app_context
 from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, SessionTransaction
 
 from messaging.extensions import db
@@ -63,11 +64,30 @@ def committed() -> Iterator[None]:
     db.session.commit()
 
 
+@event.listens_for(Engine, "before_cursor_execute")
+def _note_writes(_connection, _cursor, statement: str, *_) -> None:
+    # Anything but a plain SELECT counts as a write (fail-safe: a WITH or a PRAGMA commits too).
+    if has_app_context() and not statement.lstrip()[:6].upper().startswith("SELECT"):
+        g._unit_of_work_wrote = True
+
+
+def _has_work_to_commit(session: Session) -> bool:
+    """A request that only read has nothing to commit: the teardown's close ends its transaction.
+    Most requests are such reads (every badge poll), and a commit costs more than the poll's query."""
+    return (
+        g.get("_unit_of_work_wrote", False)
+        or bool(session.new or session.dirty or session.deleted)
+        or bool(session.info.get(_ON_COMMIT))
+    )
+
+
 def init_app(app: Flask) -> None:
     @app.after_request
     def finish_unit_of_work(response: Response) -> Response:
         if response.status_code >= 400:
             db.session.rollback()
+            return response
+        if not _has_work_to_commit(db.session):
             return response
         try:
             db.session.commit()

@@ -89,11 +89,11 @@ def test_deactivated_accounts_can_neither_sign_in_nor_keep_acting(marketplace):
     with pytest.raises(AuthenticationFailed):
         accounts.authenticate_staff("staff@a.example", PASSWORD)
     multi = db.session.get(User, marketplace.multi_in_a.id)
-    assert accounts.restore_signed_in("vendor", user.id, marketplace.vendor_a.id, user.session_version) is None
-    assert accounts.restore_signed_in("vendor", multi.id, marketplace.vendor_a.id, multi.session_version) is not None
-    assert accounts.restore_signed_in("admin", multi.id, None, multi.session_version) is None  # not an admin
+    assert accounts.restore_session_principal("vendor", user.id, marketplace.vendor_a.id, user.session_version) is None
+    assert accounts.restore_session_principal("vendor", multi.id, marketplace.vendor_a.id, multi.session_version) is not None
+    assert accounts.restore_session_principal("admin", multi.id, None, multi.session_version) is None  # not an admin
     # a session issued before the account's sessions were ended
-    assert accounts.restore_signed_in("vendor", multi.id, marketplace.vendor_a.id, multi.session_version - 1) is None
+    assert accounts.restore_session_principal("vendor", multi.id, marketplace.vendor_a.id, multi.session_version - 1) is None
 
 
 def test_analyze_gathers_planner_statistics(app):

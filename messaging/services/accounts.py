@@ -1,17 +1,18 @@
 """Accounts of the platform stand-in: creation (CLI, demo, tests) and sign-in for every front end."""
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Select, null, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from messaging.extensions import db
 from messaging.identity import Principal
 from messaging.models import Customer, ParticipantType, User, Vendor, VendorUser
+from messaging.prepared_statements import PreparedSelect, parameter
 from messaging.services.errors import InvalidInput, MessagingError
-from messaging.services.session_versions import end_every_session, is_current
+from messaging.services.session_versions import end_every_session
 
 
 class AuthenticationFailed(MessagingError):
@@ -220,50 +221,58 @@ def customer_principal(customer: Customer) -> Principal:
     return Principal(ParticipantType.CUSTOMER, customer.id, customer.full_name, vendor_id=customer.vendor_id)
 
 
-def restore_signed_in(
+def restore_session_principal(
     principal_type: str, account_id: int, vendor_id: int | None, remembered_version
-) -> SignedIn | None:
-    """Rebuild who is signed in from a session or token, in ONE query: :func:`signed_in_as`, and
-    still at the session version it was issued under (signing out everywhere moves it on)."""
-    signed_in = signed_in_as(principal_type, account_id, vendor_id)
-    if signed_in is None or not is_current(signed_in.account, remembered_version):
+) -> Principal | None:
+    """Who a session or token acts as, in ONE query: :func:`restore_principal`, and still at the
+    session version it was issued under (signing out everywhere moves it on)."""
+    if not isinstance(remembered_version, int):
         return None
-    return signed_in
+    restored = _restore(principal_type, account_id, vendor_id)
+    if restored is None or restored[1] != remembered_version:
+        return None
+    return restored[0]
 
 
 def restore_principal(principal_type: str, account_id: int, vendor_id: int | None) -> Principal | None:
-    """The principal an account acts as where no session stands behind it (a reply by email)."""
-    signed_in = signed_in_as(principal_type, account_id, vendor_id)
-    return signed_in.principal if signed_in else None
+    """The principal an account may still act as, or None: the account active, and an admin still
+    an admin, staff still staff of an active vendor, a customer's shop still active."""
+    restored = _restore(principal_type, account_id, vendor_id)
+    return restored[0] if restored else None
 
 
-def signed_in_as(principal_type: str, account_id: int, vendor_id: int | None) -> SignedIn | None:
-    """The account if it can still act as before, in one query: active, and an admin still an admin,
-    staff still staff of an active vendor, a customer's shop still active."""
+def _restore(principal_type: str, account_id: int, vendor_id: int | None) -> tuple[Principal, int] | None:
     try:
         kind = ParticipantType(principal_type)
     except ValueError:
         return None
-    if kind == ParticipantType.CUSTOMER:
-        row = db.session.execute(
-            select(Customer, Vendor.is_active)
-            .join(Vendor, Vendor.id == Customer.vendor_id)
-            .where(Customer.id == account_id)
-        ).first()
-        if row is None or not row[1] or not row[0].is_active:
-            return None
-        return SignedIn(row[0], customer_principal(row[0]))
-    if kind == ParticipantType.ADMIN:
-        user = db.session.get(User, account_id)
-        if user is None or not user.is_admin or not user.is_active:
-            return None
-        return SignedIn(user, admin_principal(user))
-    row = db.session.execute(
-        select(User, Vendor)
-        .join(VendorUser, (VendorUser.user_id == User.id) & (VendorUser.vendor_id == vendor_id))
-        .join(Vendor, Vendor.id == VendorUser.vendor_id)
-        .where(User.id == account_id, Vendor.is_active.is_(True))
-    ).first()
-    if row is None or not row[0].is_active:
+    row = _STILL_ALLOWED[kind].execute(db.session, account_id=account_id, vendor_id=vendor_id).first()
+    if row is None:
         return None
-    return SignedIn(row[0], vendor_principal(row[0], row[1]))
+    name, acting_vendor_id, session_version = row
+    return Principal(kind, account_id, name, vendor_id=acting_vendor_id), session_version
+
+
+def _still_allowed_statement(kind: ParticipantType) -> Select:
+    """The account's name, the vendor it acts for and its session version, if it may still act as ``kind``."""
+    account_id = parameter("account_id")
+    if kind == ParticipantType.CUSTOMER:
+        return (
+            select(Customer.full_name, Customer.vendor_id, Customer.session_version)
+            .join(Vendor, Vendor.id == Customer.vendor_id)
+            .where(Customer.id == account_id, Customer.is_active.is_(True), Vendor.is_active.is_(True))
+        )
+    if kind == ParticipantType.ADMIN:
+        return select(User.full_name, null(), User.session_version).where(
+            User.id == account_id, User.is_admin.is_(True), User.is_active.is_(True)
+        )
+    return (
+        select(User.full_name, VendorUser.vendor_id, User.session_version)
+        .join(VendorUser, (VendorUser.user_id == User.id) & (VendorUser.vendor_id == parameter("vendor_id")))
+        .join(Vendor, Vendor.id == VendorUser.vendor_id)
+        .where(User.id == account_id, User.is_active.is_(True), Vendor.is_active.is_(True))
+    )
+
+
+# Every request of a signed-in page or API token runs one of these: compiled once per account kind.
+_STILL_ALLOWED = {kind: PreparedSelect(partial(_still_allowed_statement, kind)) for kind in ParticipantType}

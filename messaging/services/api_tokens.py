@@ -14,7 +14,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from messaging.clock import utcnow
 from messaging.identity import Principal
 from messaging.services import accounts
-from messaging.services.accounts import SignedIn, restore_signed_in
+from messaging.services.accounts import SignedIn, restore_session_principal
 from messaging.services.session_versions import load_account
 
 TOKEN_SALT = "messaging.api-token.v1"
@@ -55,8 +55,7 @@ class ApiTokens:
             return None
         if vendor_id is not None and not isinstance(vendor_id, int):
             return None
-        signed_in = restore_signed_in(principal_type, account_id, vendor_id, payload.get("session_version"))
-        return signed_in.principal if signed_in else None
+        return restore_session_principal(principal_type, account_id, vendor_id, payload.get("session_version"))
 
 
 def authenticate(email: str, password: str, vendor_code: str | None, account_type: str | None = None) -> SignedIn:

@@ -4,8 +4,9 @@ Nothing here writes. Every query starts from :mod:`.scope`, so it sees only what
 principal's role policy allows.
 """
 from dataclasses import dataclass
+from functools import partial
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from messaging.identity import Principal
@@ -15,8 +16,10 @@ from messaging.models import (
     ConversationType,
     Message,
     MessageAttachment,
+    ParticipantType,
 )
 from messaging.policy import escalated_clause, own_row_join, scope_clause, scope_parts
+from messaging.prepared_statements import PreparedSelect, parameter
 from messaging.roles import policy_for
 from messaging.services.attachments import MessageAttachmentService
 from messaging.services.conversations import assembly
@@ -26,6 +29,34 @@ from messaging.services.conversations.validation import THREAD_PAGE_SIZE, checke
 from messaging.services.errors import NotFound
 from messaging.services.read_models import AttachmentInfo, ConversationDetail, ConversationPage
 from messaging.services.search import search_clause
+
+
+def _unread_total_statement(principal_type: ParticipantType) -> Select:
+    # The principal of this role, with its ids left as parameters: the same scope rules, built once.
+    caller = Principal(principal_type, parameter("principal_id"), "", parameter("vendor_id"))
+    query = (
+        select(func.coalesce(func.sum(OWN_ROW.unread_count), 0))
+        .select_from(OWN_ROW)
+        .where(
+            OWN_ROW.participant_type == principal_type,
+            OWN_ROW.participant_id == caller.id,
+            OWN_ROW.unread_count > 0,
+        )
+    )
+    # Where the role's own rows are all in scope, the sum reads the partial
+    # index alone, with no lookup of the conversation per unread row.
+    if not policy_for(caller).own_rows_always_in_scope:
+        query = query.join(Conversation, Conversation.id == OWN_ROW.conversation_id).where(
+            scope_clause(caller, OWN_ROW)
+        )
+    return query
+
+
+# The badge runs on every poll of every open page: its statement is compiled once per role.
+_UNREAD_TOTALS = {
+    principal_type: PreparedSelect(partial(_unread_total_statement, principal_type))
+    for principal_type in ParticipantType
+}
 
 
 @dataclass(frozen=True)
@@ -121,22 +152,10 @@ class ConversationQueries:
 
     def unread_total(self, principal: Principal) -> int:
         """The header badge: unread messages summed over the caller's conversations in scope."""
-        query = (
-            select(func.coalesce(func.sum(OWN_ROW.unread_count), 0))
-            .select_from(OWN_ROW)
-            .where(
-                OWN_ROW.participant_type == principal.type,
-                OWN_ROW.participant_id == principal.id,
-                OWN_ROW.unread_count > 0,
-            )
-        )
-        # Where the role's own rows are all in scope, the sum reads the partial
-        # index alone, with no lookup of the conversation per unread row.
-        if not policy_for(principal).own_rows_always_in_scope:
-            query = query.join(Conversation, Conversation.id == OWN_ROW.conversation_id).where(
-                scope_clause(principal, OWN_ROW)
-            )
-        return int(self.session.scalar(query) or 0)
+        total = _UNREAD_TOTALS[principal.type].execute(
+            self.session, principal_id=principal.id, vendor_id=principal.vendor_id
+        ).scalar()
+        return int(total or 0)
 
     def attachment(self, principal: Principal, conversation_id: int, attachment_id: int) -> AttachmentDownload:
         load_scoped(self.session, principal, conversation_id)
