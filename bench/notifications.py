@@ -36,7 +36,7 @@ PG_DELIVERY_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/email_bench_deli
 def measure_send_cost(url: str, iterations: int, warmup: int) -> list[tuple[str, list[float], list[float]]]:
     from sqlalchemy import text
 
-    import messaging.services.messaging as messaging_module
+    import messaging.services.conversations.commands as messaging_module
     from bench.run import capture_rows, pick_subjects, restore, snapshot
     from messaging.extensions import db
     from messaging.services import messaging_service
@@ -75,6 +75,7 @@ def measure_send_cost(url: str, iterations: int, warmup: int) -> list[tuple[str,
                         cpu_started = time.thread_time()
                         started = time.perf_counter()
                         service.send_message(principal, targets[i % len(targets)], f"Notification bench {i}")
+                        db.session.commit()  # the caller's unit of work, as a request's
                         elapsed = (time.perf_counter() - started) * 1000
                         cpu = (time.thread_time() - cpu_started) * 1000
                     if i >= warmup:

@@ -64,7 +64,7 @@ def main(argv=None) -> int:
 
     from messaging.extensions import db
     from messaging.services import messaging_service
-    from messaging.services.messaging import ListFilters
+    from messaging.services.conversations import ListFilters
 
     app = service_app(args.url)
     with app.app_context():

@@ -46,6 +46,25 @@ def test_pagination(service, marketplace, many):
     assert service.list_conversations(marketplace.staff_a, ListFilters(page=9, per_page=2)).items == []
 
 
+def test_a_long_list_counts_only_so_far_and_says_there_are_more(service, marketplace, many, monkeypatch, client):
+    from messaging.services.conversations import queries
+
+    monkeypatch.setattr(queries, "TOTAL_COUNTED_UP_TO", 4)
+    many(9)
+    first = service.list_conversations(marketplace.staff_a, ListFilters(page=1, per_page=1))
+    # Five pages past the first are counted (6), not all nine conversations.
+    assert (first.total, first.total_is_exact, first.pages) == (6, False, 6)
+    sixth = service.list_conversations(marketplace.staff_a, ListFilters(page=6, per_page=1))
+    assert (sixth.total, sixth.total_is_exact) == (9, True)  # counting from page 6 reaches the end
+    exact = service.list_conversations(marketplace.staff_a, ListFilters(per_page=20))
+    assert (exact.total, exact.total_is_exact) == (9, True)
+
+    from tests.factories import PASSWORD
+    client.post("/login", data={"email": "staff@a.example", "password": PASSWORD})
+    page = client.get("/vendor/messages?per_page=1").get_data(as_text=True)
+    assert "Page 1 of 6" in page and "or more" in page and ">Older<" in page
+
+
 @pytest.mark.parametrize("filters", [dict(page=0), dict(per_page=0), dict(per_page=101), dict(search="x" * 201)])
 def test_invalid_paging_is_refused(service, marketplace, filters):
     with pytest.raises(InvalidInput):

@@ -151,7 +151,11 @@ class ConversationDetailResponseSchema(ConversationSummarySchema):
 
 class ConversationListResponseSchema(ma.Schema):
     items = fields.List(fields.Nested(ConversationSummarySchema), required=True)
-    total = fields.Integer(required=True)
+    total = fields.Integer(required=True, metadata={"description": (
+        "Conversations matching, counted up to 1,000 (or five pages past this one, if further): "
+        "a lower bound when total_is_exact is false.")})
+    total_is_exact = fields.Boolean(required=True, metadata={"description": (
+        "False when more conversations match than were counted; pages then counts only those.")})
     page = fields.Integer(required=True)
     per_page = fields.Integer(required=True)
     pages = fields.Integer(required=True)

@@ -113,9 +113,11 @@ class ConversationDetail(ConversationSummary):
 @dataclass(frozen=True)
 class ConversationPage:
     items: list[ConversationSummary]
+    # At most ``queries.TOTAL_COUNTED_UP_TO`` (or a little past the page): a lower bound unless exact.
     total: int
     page: int
     per_page: int
+    total_is_exact: bool = True
 
     @property
     def pages(self) -> int:

@@ -8,8 +8,9 @@ path (being refactored elsewhere) needs no change; migration ``0007_message_sear
 creates them and fills them from the existing rows, and ``db.create_all()`` (the tests)
 gets them through the metadata events at the bottom.
 
-Words match by prefix ("deliv" finds "delivery"), all words must match, case and accents
-aside. Scope is the caller's, as for any list: the clause only narrows ``list_conversations``.
+Words match by prefix ("deliv" finds "delivery"; a single character only as a whole word), all
+words must match, case and accents aside. Scope is the caller's, as for any list: the clause only
+narrows ``list_conversations``.
 """
 import re
 import unicodedata
@@ -34,9 +35,11 @@ WORD = re.compile(r"[^\W_]+", re.UNICODE)  # letters and digits: "_" is no word 
 # the word (a per-message index made a common word cost seconds at 1M messages: every match had
 # to be mapped back to its conversation). A new message appends its text to the document.
 
-# Subject, the shop's and the participants' names, and the messages of conversation ``c``.
+# Subject, case context, the shop's and the participants' names, and the messages of conversation ``c``.
 _DOCUMENT_SQL = """
     c.subject || ' ' ||
+    -- What a marketplace case is about: the host's order number or SKU, and its label.
+    coalesce(c.context_ref, '') || ' ' || coalesce(c.context_label, '') || ' ' ||
     coalesce((SELECT v.name FROM vendors v WHERE v.id = c.vendor_id), '') || ' ' ||
     coalesce((SELECT group_concat(n, ' ') FROM (
         SELECT u.full_name AS n FROM conversation_participants p JOIN users u ON u.id = p.participant_id
@@ -74,7 +77,8 @@ SQLITE_UP = [
     "INSERT INTO conversation_fts (rowid, document) VALUES (new.conversation_id, new.document); END",
     # The content table follows the messaging tables.
     f"CREATE TRIGGER search_conversation_insert AFTER INSERT ON conversations BEGIN {_sqlite_refresh('c.id = new.id')} END",
-    f"CREATE TRIGGER search_conversation_update AFTER UPDATE OF subject, vendor_id ON conversations BEGIN "
+    f"CREATE TRIGGER search_conversation_update AFTER UPDATE OF subject, vendor_id, context_ref, context_label "
+    f"ON conversations BEGIN "
     f"{_sqlite_refresh('c.id = new.id')} END",
     "CREATE TRIGGER search_conversation_delete AFTER DELETE ON conversations BEGIN "
     "DELETE FROM conversation_search WHERE conversation_id = old.id; END",
@@ -136,7 +140,8 @@ POSTGRES_UP = [
         END IF;
         RETURN NULL;
     END $$""",
-    "CREATE TRIGGER conversation_search_conversation AFTER INSERT OR UPDATE OF subject, vendor_id ON conversations "
+    "CREATE TRIGGER conversation_search_conversation AFTER INSERT OR UPDATE OF subject, vendor_id, context_ref, "
+    "context_label ON conversations "
     "FOR EACH ROW EXECUTE FUNCTION conversation_search_on_write()",
     "CREATE TRIGGER conversation_search_participant AFTER INSERT ON conversation_participants "
     "FOR EACH ROW EXECUTE FUNCTION conversation_search_on_write()",
@@ -212,12 +217,17 @@ def scope_terms(principal: Principal) -> list[list[str]]:
     return groups
 
 
+# A one-character prefix matches nearly every document and is the slowest thing an index can be
+# asked ("1" of "Works 1" read every number's postings): such a term matches whole words only.
+PREFIX_MIN_LENGTH = 2
+
+
 def _match_expression(terms: list[str], scope: list[list[str]], postgres: bool) -> str:
     if postgres:
-        words = [f"{term}:*" for term in terms]
+        words = [f"{term}:*" if len(term) >= PREFIX_MIN_LENGTH else term for term in terms]
         words += ["(" + " | ".join(group) + ")" if len(group) > 1 else group[0] for group in scope]
         return " & ".join(words)
-    words = [f'"{term}"*' for term in terms]
+    words = [f'"{term}"*' if len(term) >= PREFIX_MIN_LENGTH else f'"{term}"' for term in terms]
     words += ["(" + " OR ".join(f'"{word}"' for word in group) + ")" if len(group) > 1 else f'"{group[0]}"'
               for group in scope]
     return " AND ".join(words)

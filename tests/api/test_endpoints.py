@@ -31,7 +31,8 @@ def test_list_shows_the_role_scope(caller, marketplace, threads, who, expected):
     response = caller(getattr(marketplace, who)).get()
     assert response.status_code == 200
     body = response.get_json()
-    assert set(body) == {"items", "total", "page", "per_page", "pages"}
+    assert set(body) == {"items", "total", "total_is_exact", "page", "per_page", "pages"}
+    assert body["total_is_exact"] is True
     assert {item["subject"] for item in body["items"]} == expected
     assert body["total"] == len(expected)
     for item in body["items"]:

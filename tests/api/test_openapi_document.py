@@ -17,7 +17,7 @@ SHAPES = {
     "Participant": {"type", "id", "name"},
     "AttachmentResponse": {"id", "filename", "content_type", "size_bytes", "is_image", "download_url"},
     "MessageResponse": {"id", "conversation_id", "sender", "content", "is_system_message", "created_at", "attachments"},
-    "ConversationListResponse": {"items", "total", "page", "per_page", "pages"},
+    "ConversationListResponse": {"items", "total", "total_is_exact", "page", "per_page", "pages"},
     "UnreadCountResponse": {"total_unread"},
     "ConversationCreate": {"conversation_type", "subject", "recipient_type", "recipient_id", "vendor_id",
                            "initial_message", "context_type", "context_ref", "context_label"},
