@@ -6,7 +6,9 @@ An event of a conversation goes to the audiences that the pages' rules (``RolePo
 conversation's vendor (``scoped_to_vendor``: vendor staff acting for that vendor), or, for
 ``participants_only`` roles, each participant of that role (the customer). A stream listens
 to the one audience of its principal, plus the principal's personal audience, which alone
-carries that person's reads (their other tabs clear their badges; nobody else learns of it).
+carries that person's reads (their other tabs clear their badges; nobody else learns of it),
+and the conversations a mediator (an admin, decisions §7) took part in once they are no longer
+escalated: those only that admin may still see.
 
 The same key on both sides is the whole rule: nothing is filtered after the fact.
 """
@@ -30,11 +32,19 @@ def conversation_audiences(
     conversation_type: ConversationType,
     vendor_id: int | None,
     participants: Iterable[tuple[ParticipantType, int]],
+    escalated: bool = False,
 ) -> list[str]:
-    """Every audience that may see a conversation of this type, vendor and participants."""
+    """Every audience that may see a conversation of this type, vendor, participants and escalation."""
     participants = list(participants)
     keys: list[str] = []
     for role in ROLES:
+        if conversation_type in role.policy.mediated_types:
+            # decisions §7: the whole role while it is escalated; otherwise those of it who took part.
+            if escalated:
+                keys.append(_key(role, vendor_id, None))
+            else:
+                keys.extend(_personal_key(role.type, pid, None) for ptype, pid in participants if ptype == role.type)
+            continue
         if conversation_type not in role.policy.visible_types:
             continue
         if role.policy.scoped_to_vendor and vendor_id is None:
@@ -56,7 +66,11 @@ def audience_of(principal: Principal) -> str | None:
 
 def personal_audience(principal: Principal) -> str:
     """Only this person, acting in this context: their reads reach their own other tabs."""
-    return f"person:{principal.type.value}:{principal.id}@{principal.vendor_id or ''}"
+    return _personal_key(principal.type, principal.id, principal.vendor_id)
+
+
+def _personal_key(participant_type: ParticipantType, participant_id: int, vendor_id: int | None) -> str:
+    return f"person:{participant_type.value}:{participant_id}@{vendor_id or ''}"
 
 
 def audiences_of(principal: Principal) -> tuple[str, ...]:

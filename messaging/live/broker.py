@@ -35,12 +35,22 @@ SIGNED_OUT = "signed-out"
 class Subscription:
     """One open stream's inbox: events of its audiences, in the order they arrived."""
 
+    # A client that stops reading (a stalled connection) would otherwise grow its inbox without end.
+    # Past this many waiting items the stream is ended: the client reconnects and replays from the database.
+    MAX_WAITING = 1000
+
     def __init__(self, audiences: Iterable[str], session_token: str | None = None):
         self.audiences = tuple(audiences)
         self.session_token = session_token
         self._inbox: queue.SimpleQueue = queue.SimpleQueue()
+        self._overflowed = False
 
     def put(self, item) -> None:
+        if self._overflowed:
+            return
+        if self._inbox.qsize() >= self.MAX_WAITING:
+            self._overflowed = True
+            item = CLOSED
         self._inbox.put(item)
 
     def get(self, timeout: float):

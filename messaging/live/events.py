@@ -8,6 +8,7 @@ there and a reconnecting stream replays them.
 """
 import json
 from dataclasses import asdict, dataclass
+from functools import cached_property
 
 from flask import current_app
 from sqlalchemy import insert, select
@@ -39,18 +40,36 @@ class Event:
     def as_json(self) -> dict:
         return asdict(self)
 
+    @cached_property
+    def frame(self) -> str:
+        # Written once per event, however many of this worker's streams it goes to.
+        return sse_frame(self.name, self.data, self.id)
 
-def announce(session: Session, name: str, conversation_id: int, **data) -> None:
-    """A conversation changed: tell everyone whose pages may show it."""
-    conversation_type, vendor_id = session.execute(
-        select(Conversation.conversation_type, Conversation.vendor_id).where(Conversation.id == conversation_id)
+
+def sse_frame(name: str, data: str, event_id: int | None = None) -> str:
+    head = f"id: {event_id}\n" if event_id is not None else ""
+    return f"{head}event: {name}\ndata: {data}\n\n"
+
+
+def announce(
+    session: Session, name: str, conversation_id: int, *, to_all_mediators: bool = False, **data
+) -> None:
+    """A conversation changed: tell everyone whose pages may show it.
+
+    ``to_all_mediators``: every mediator hears of it even when the conversation is not (or no
+    longer) escalated: a resolution reaches the admins whose escalation lists still show it.
+    """
+    conversation_type, vendor_id, escalated_at, resolved_at = session.execute(
+        select(Conversation.conversation_type, Conversation.vendor_id, Conversation.escalated_at,
+               Conversation.resolved_at).where(Conversation.id == conversation_id)
     ).one()
     participants = session.execute(
         select(ConversationParticipant.participant_type, ConversationParticipant.participant_id).where(
             ConversationParticipant.conversation_id == conversation_id
         )
     ).all()
-    audiences = conversation_audiences(conversation_type, vendor_id, participants)
+    escalated = escalated_at is not None and resolved_at is None
+    audiences = conversation_audiences(conversation_type, vendor_id, participants, escalated or to_all_mediators)
     _record(session, name, conversation_id, audiences, data)
 
 

@@ -20,7 +20,7 @@ from messaging.extensions import db
 from messaging.identity import Principal
 from messaging.live.audiences import audiences_of
 from messaging.live.broker import CLOSED, SIGNED_OUT, Subscription
-from messaging.live.events import RESYNC, Event
+from messaging.live.events import RESYNC, Event, sse_frame
 from messaging.models import LiveEvent
 
 REPLAY_LIMIT = 500
@@ -55,7 +55,7 @@ def event_stream(
         try:
             yield retry
             replayed = yield from _replay(subscription.audiences, after)
-            yield _frame(READY, "{}")
+            yield sse_frame(READY, "{}")
             yield from _live(subscription, replayed, still_allowed, timing)
         finally:
             broker.unsubscribe(subscription)
@@ -97,12 +97,12 @@ def _replay(audiences: tuple[str, ...], after: int | None):
         ).all()
         if len(rows) > REPLAY_LIMIT:
             newest = db.session.scalar(select(func.max(LiveEvent.id)).where(LiveEvent.audience.in_(audiences)))
-            yield _frame(RESYNC, "{}", newest)
+            yield sse_frame(RESYNC, "{}", newest)
             return set()
     finally:
         db.session.remove()  # give the connection back before waiting
     for row in rows:
-        yield _frame_of(Event(*row))
+        yield Event(*row).frame
     return {row.id for row in rows}
 
 
@@ -121,7 +121,7 @@ def _live(subscription: Subscription, replayed: set[int], still_allowed: Callabl
             now = time.monotonic()
             if now >= next_check:
                 if not _checked(still_allowed):
-                    yield _frame(ENDED, "{}")
+                    yield sse_frame(ENDED, "{}")
                     return
                 next_check = now + timing.recheck
             if now >= next_heartbeat:
@@ -131,11 +131,11 @@ def _live(subscription: Subscription, replayed: set[int], still_allowed: Callabl
         if item == CLOSED:
             return
         if item == SIGNED_OUT:
-            yield _frame(ENDED, "{}")
+            yield sse_frame(ENDED, "{}")
             return
         if item.id in replayed:
             continue
-        yield _frame_of(item)
+        yield item.frame
         next_heartbeat = time.monotonic() + timing.heartbeat
 
 
@@ -146,10 +146,3 @@ def _checked(still_allowed: Callable[[], bool]) -> bool:
         db.session.remove()
 
 
-def _frame_of(event: Event) -> str:
-    return _frame(event.name, event.data, event.id)
-
-
-def _frame(name: str, data: str, event_id: int | None = None) -> str:
-    head = f"id: {event_id}\n" if event_id is not None else ""
-    return f"{head}event: {name}\ndata: {data}\n\n"

@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from messaging.extensions import db
 from messaging.live.audiences import audiences_of
-from messaging.live.broker import Subscription
+from messaging.live.broker import CLOSED, Subscription
 from messaging.models import ConversationType, LiveEvent
 from messaging.services import messaging_service
 from messaging.services.errors import ConversationClosed
@@ -82,3 +82,14 @@ def test_purge_removes_only_events_older_than_the_replay_window(app, service, ma
     assert purge_older_than(REPLAY_WINDOW) == 1
     db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(LiveEvent)) == total - 1
+
+
+def test_a_stream_that_stops_reading_is_ended_instead_of_queueing_without_end(app, service, marketplace, monkeypatch):
+    monkeypatch.setattr(Subscription, "MAX_WAITING", 3)
+    conversation = start(service, marketplace.admin, ConversationType.ADMIN_VENDOR, marketplace.staff_a)
+    stalled = listening(app, marketplace.staff_a)
+    for number in range(6):
+        service.send_message(marketplace.admin, conversation.id, f"Message {number}")
+    items = drain(stalled)
+    # Three events, then the word that ends the stream (its client reconnects and replays); nothing more.
+    assert [getattr(item, "name", item) for item in items] == ["message-posted"] * 3 + [CLOSED]

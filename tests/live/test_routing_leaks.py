@@ -146,3 +146,46 @@ def test_every_stream_gets_exactly_what_its_owner_may_see(server):
     staff_a2_page = expected[named[("page", m.staff_a2.name, m.staff_a2.vendor_id)]]
     assert ("conversation-read", vendor_customer_a) not in staff_a2_page
     assert ("message-posted", vendor_customer_a) in staff_a2_page  # the team inbox: yes, the reads: no
+
+
+def test_escalations_reach_every_admin_while_they_last_and_then_only_those_who_took_part(server):
+    """decisions §7 for the live streams: the marketplace's admins see an escalated shop–customer
+    conversation; once resolved, only the admin who took part still does."""
+    base = server.url
+    with server.app.app_context():
+        m = build_marketplace()
+    readers = {
+        name: StreamReader(f"{base}/api/v1/{surface}/messages/events", headers=token_for(base, email, PASSWORD, code))
+        for name, surface, email, code in [
+            ("admin", "admin", "admin@test.example", None), ("admin2", "admin", "admin2@test.example", None),
+            ("staff_a", "vendor", "staff@a.example", None), ("staff_b", "vendor", "staff@b.example", None),
+            ("customer_a", "shop", "cust@example", "shop-a")]
+    }
+    for reader in readers.values():
+        assert reader.open().ready.wait(5)
+    with server.app.app_context():
+        service = CommittingService()
+        case = start(service, m.staff_a, ConversationType.VENDOR_CUSTOMER, m.customer_a).id
+        service.escalate(m.customer_a, case, "The parcel never came")
+        service.send_message(m.admin, case, "Looking into it")  # the admin takes part
+        service.resolve(m.admin, case)
+        service.send_message(m.staff_a, case, "Refunded")
+
+    def events(name):
+        return [(event.name, event.data.get("escalated")) for event in readers[name].events
+                if event.id is not None and event.data.get("conversation_id") == case]
+
+    escalated, posted, resolved = ("status-changed", True), ("message-posted", None), ("status-changed", False)
+    expected = {
+        "admin": [escalated, posted, resolved, posted],  # took part: still sees it after the resolution
+        "admin2": [escalated, posted, resolved],  # saw the escalation and its end, nothing after
+        "staff_a": [("conversation-started", None), escalated, posted, resolved, posted],
+        "customer_a": [("conversation-started", None), escalated, posted, resolved, posted],
+        "staff_b": [],
+    }
+    for name, wanted in expected.items():
+        readers[name].wait_for(lambda n=name, w=wanted: len(events(n)) >= len(w))
+    readers["staff_b"].wait_for(lambda: False, timeout=0.5)  # room for a leak to show up
+    for name, wanted in expected.items():
+        assert events(name) == wanted, name
+        readers[name].close()

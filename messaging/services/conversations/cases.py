@@ -108,6 +108,8 @@ class ConversationCases:
         self.commands.post_system_note(
             conversation_id, principal, ESCALATED_NOTE.format(name=principal.name, reason=reason), now
         )
+        live.announce(self.session, live.STATUS_CHANGED, conversation_id, status=ConversationStatus.OPEN.value,
+                      escalated=True)
         return True
 
     def resolve(self, principal: Principal, conversation_id: int) -> bool:
@@ -115,6 +117,7 @@ class ConversationCases:
         if not policy_for(principal).can_resolve:
             raise NotAllowed("Only the marketplace's admins resolve escalations.")
         scoped = load_scoped(self.session, principal, conversation_id)
+        status = scoped.conversation.status
         now = utcnow()
         result = self.session.execute(
             update(Conversation)
@@ -129,6 +132,8 @@ class ConversationCases:
         # Resolving is taking part: the admin keeps seeing the conversation afterwards (decisions §7).
         self.commands.join_as_participant(conversation_id, principal, now=now)
         self.commands.post_system_note(conversation_id, principal, RESOLVED_NOTE.format(name=principal.name), now)
+        live.announce(self.session, live.STATUS_CHANGED, conversation_id, to_all_mediators=True,
+                      status=status.value, escalated=False)
         return True
 
     def start_with_own_shop(self, principal: Principal, draft: ShopConversation) -> int:
