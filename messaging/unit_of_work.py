@@ -72,8 +72,8 @@ def _note_writes(_connection, _cursor, statement: str, *_) -> None:
 
 
 def _has_work_to_commit(session: Session) -> bool:
-    """A request that only read has nothing to commit: the teardown's close ends its transaction.
-    Most requests are such reads (every badge poll), and a commit costs more than the poll's query."""
+    """A request that only read has nothing to commit. Most requests are such reads (every badge
+    poll), and a commit (flush, commit hooks, expiring what was loaded) costs more than the poll's query."""
     return (
         g.get("_unit_of_work_wrote", False)
         or bool(session.new or session.dirty or session.deleted)
@@ -88,6 +88,9 @@ def init_app(app: Flask) -> None:
             db.session.rollback()
             return response
         if not _has_work_to_commit(db.session):
+            # Ends the read transaction and gives the connection back, as a commit would (a
+            # streamed answer keeps the request's session long after this), at less cost.
+            db.session.rollback()
             return response
         try:
             db.session.commit()
