@@ -209,28 +209,31 @@ def statements_per_request(database_url: str, who: dict) -> dict[str, int]:
 
     app = create_app("testing", overrides={"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": SECRET_KEY})
     counts = {}
+    # Each request in its own application context, as in production: one held across requests
+    # would keep what a request caches in ``g`` (the signed-in principal) and hide its queries.
+    client = app.test_client()
+    page = client.post("/login", data={"email": who["email"], "password": STAFF_PASSWORD})
+    if b"Which shop" in page.data:
+        client.post("/login/vendor", data={"vendor_code": who["vendor_code"]})
+    token = client.post("/api/v1/auth/token", json={
+        "email": who["email"], "password": STAFF_PASSWORD, "vendor_code": who["vendor_code"]}).get_json()["token"]
     with app.app_context():
-        client = app.test_client()
-        page = client.post("/login", data={"email": who["email"], "password": STAFF_PASSWORD})
-        if b"Which shop" in page.data:
-            client.post("/login/vendor", data={"vendor_code": who["vendor_code"]})
-        token = client.post("/api/v1/auth/token", json={
-            "email": who["email"], "password": STAFF_PASSWORD, "vendor_code": who["vendor_code"]}).get_json()["token"]
-        statements: list[str] = []
+        engine = db.engine
+    statements: list[str] = []
 
-        def count(_connection, _cursor, statement, *_):
-            statements.append(statement)
+    def count(_connection, _cursor, statement, *_):
+        statements.append(statement)
 
-        event.listen(db.engine, "before_cursor_execute", count)
-        for name, path, headers, script in cases(who, "", token):
-            headers = {key: value for key, value in headers.items() if key != "Cookie"}
-            statements.clear()
-            if script:
-                client.post(path, headers=headers, json={"content": "count me"})
-            else:
-                client.get(path, headers=headers)
-            counts[name] = len(statements)
-        event.remove(db.engine, "before_cursor_execute", count)
+    event.listen(engine, "before_cursor_execute", count)
+    for name, path, headers, script in cases(who, "", token):
+        headers = {key: value for key, value in headers.items() if key != "Cookie"}
+        statements.clear()
+        if script:
+            client.post(path, headers=headers, json={"content": "count me"})
+        else:
+            client.get(path, headers=headers)
+        counts[name] = len(statements)
+    event.remove(engine, "before_cursor_execute", count)
     return counts
 
 
