@@ -407,7 +407,10 @@ def service_app(url: str):
     """
     import messaging
 
-    messaging._register_blueprints = lambda app: None
+    from messaging.live import broker
+
+    # The write paths publish live events after their commit: the in-process broker takes them.
+    messaging._register_blueprints = broker.init_app
     return messaging.create_app("development", overrides={"SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ECHO": False})
 
 
