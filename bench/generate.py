@@ -406,7 +406,6 @@ def service_app(url: str):
     registration: work in progress on the web layers cannot break or slow it.
     """
     import messaging
-
     from messaging.live import broker
 
     # The write paths publish live events after their commit: the in-process broker takes them.

@@ -36,8 +36,8 @@ def resolve(conversation_id: int):
 def _changed(conversation_id: int, done: str):
     if htmx.wants_fragment():
         detail = messaging_service().get_conversation(g.principal, conversation_id)
-        response = inbox._response(inbox._render("messages/_thread.html", detail=detail, reply_form=FormState()))
-        return htmx.trigger(response, htmx.CONVERSATION_CHANGED)
+        body = inbox._render("messages/_thread.html", detail=detail, reply_form=FormState())
+        return htmx.fragment(body, htmx.CONVERSATION_CHANGED)
     flash(done, "success")
     return redirect(g.pages.url("thread", conversation_id=conversation_id))
 

@@ -3,7 +3,6 @@
 The service's typed refusals that reach here (NotFound, NotAllowed, a refusal outside
 a form) become a page with their status; forms catch the refusals a user can fix.
 """
-import json
 
 from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
@@ -13,7 +12,7 @@ from messaging.auth import session_principal
 from messaging.http_errors import envelope, meaning_of
 from messaging.services.errors import MessagingError
 from messaging.web.expired_session import expired_session_answer
-from messaging.web.htmx import PAGE_ERROR, vary_on_htmx, wants_fragment
+from messaging.web.htmx import page_error, vary_on_htmx, wants_fragment
 
 TITLES = {
     400: "Bad request",
@@ -61,10 +60,7 @@ def _answer(status: int, code: str, message: str):
         return jsonify(envelope(code, message)), status
     if wants_fragment():
         # A whole error page must not land inside a panel: the page shows the message in its alert bar.
-        response = vary_on_htmx(make_response("", status))
-        response.headers["HX-Reswap"] = "none"
-        response.headers["HX-Trigger"] = json.dumps({PAGE_ERROR: {"message": message}})
-        return response
+        return vary_on_htmx(page_error(status, message))
     body = render_template(
         "errors/error.html",
         status=status,

@@ -11,7 +11,7 @@ from flask import Response, redirect, request, url_for
 
 from messaging.auth import session_principal
 from messaging.roles import ROLES, RolePages
-from messaging.web.htmx import wants_fragment
+from messaging.web.htmx import htmx_response, wants_fragment
 
 
 def page_to_return_to() -> str | None:
@@ -34,9 +34,7 @@ def to_sign_in(pages: RolePages) -> Response:
     next_url = page_to_return_to()
     target = url_for(pages.sign_in_endpoint, next=next_url) if next_url else url_for(pages.sign_in_endpoint)
     if wants_fragment():
-        response = Response(status=401)
-        response.headers["HX-Redirect"] = target
-        return response
+        return htmx_response("", 401, redirect=target)
     return redirect(target)
 
 

@@ -1,12 +1,16 @@
-"""The few htmx request and response headers the pages use.
+"""The htmx side of the pages: which requests get a fragment, and the events the answers announce.
 
 One route answers both kinds of request: a full page for a browser navigating
 (JavaScript off, a boosted link, a history restore) and a fragment for an htmx
-request that swaps part of the page.
+request that swaps part of the page. Request headers are read, and response headers
+written (``make_response(..., trigger=, retarget=, reswap=)``), through flask-htmx.
 """
-import json
+from flask import Response
+from flask_htmx import HTMX
+from flask_htmx import make_response as htmx_response
 
-from flask import Response, request
+# Reads the HX-* request headers of the current request; no app registration needed.
+htmx_request = HTMX()
 
 # Events the server announces with HX-Trigger; panels listen with `hx-trigger="... from:body"`.
 MESSAGES_READ = "messages-read"
@@ -18,22 +22,19 @@ PAGE_ERROR = "page-error"
 
 
 def wants_fragment() -> bool:
-    headers = request.headers
-    return (
-        headers.get("HX-Request") == "true"
-        and headers.get("HX-Boosted") != "true"
-        and headers.get("HX-History-Restore-Request") != "true"
-    )
+    return bool(htmx_request) and not htmx_request.boosted and not htmx_request.history_restore_request
 
 
-def trigger(response: Response, *events: str) -> Response:
-    """Announce events to the page; several events travel as one JSON object."""
-    if events:
-        existing = response.headers.get("HX-Trigger")
-        names = dict.fromkeys(json.loads(existing) if existing else {})
-        names.update(dict.fromkeys(events))
-        response.headers["HX-Trigger"] = json.dumps({name: None for name in names})
-    return response
+def fragment(body: str, *events: str, **headers) -> Response:
+    """An HTML fragment announcing ``events`` to the page, with flask-htmx's other response
+    headers (``retarget=``, ``reswap=``, ``push_url=``)."""
+    return htmx_response(body, {"Content-Type": "text/html; charset=utf-8"},
+                         trigger={name: None for name in events} or None, **headers)
+
+
+def page_error(status: int, message: str) -> Response:
+    """A refusal with no form to show it in: nothing is swapped, the page's alert bar says why."""
+    return htmx_response("", status, reswap="none", trigger={PAGE_ERROR: {"message": message}})
 
 
 def vary_on_htmx(response: Response) -> Response:

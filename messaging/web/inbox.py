@@ -71,8 +71,8 @@ def thread(conversation_id: int):
     # What was unread when it opened places the "New" divider.
     view = {"opened_unread": unread_before, "viewing_older": before is not None}
     if htmx.wants_fragment():
-        response = _response(_render("messages/_thread.html", detail=detail, reply_form=FormState(), **view))
-        return htmx.trigger(response, htmx.MESSAGES_READ) if unread_before else response
+        body = _render("messages/_thread.html", detail=detail, reply_form=FormState(), **view)
+        return htmx.fragment(body, *([htmx.MESSAGES_READ] if unread_before else []))
     return _render_page(detail=detail, **view)
 
 
@@ -92,10 +92,8 @@ def thread_updates(conversation_id: int):
     detail = messaging_service().get_conversation(g.principal, conversation_id)
     after = request.args.get("after", type=int) or 0
     if request.args.get("status") != detail.status.value:
-        response = _response(_render("messages/_thread.html", detail=detail, reply_form=FormState()))
-        response.headers["HX-Retarget"] = "#thread-panel"
-        response.headers["HX-Reswap"] = "outerHTML"
-        return response
+        body = _render("messages/_thread.html", detail=detail, reply_form=FormState())
+        return htmx.fragment(body, retarget="#thread-panel", reswap="outerHTML")
     new_messages = [message for message in detail.messages if message.id > after]
     if not new_messages:
         return Response(status=204)
@@ -106,8 +104,7 @@ def mark_read(conversation_id: int):
     """Messages that polling brought into the open thread have been seen: the page posts here."""
     was_unread = messaging_service().mark_conversation_read(g.principal, conversation_id)
     if htmx.wants_fragment():
-        response = Response(status=204)
-        return htmx.trigger(response, htmx.MESSAGES_READ) if was_unread else response
+        return htmx.htmx_response("", 204, trigger={htmx.MESSAGES_READ: None} if was_unread else None)
     return redirect(g.pages.url("thread", conversation_id=conversation_id))
 
 
@@ -131,8 +128,8 @@ def reply(conversation_id: int):
         return _refused_reply(conversation_id, FormState.refused(values, refusal), status_of(refusal))
     if htmx.wants_fragment():
         detail = messaging_service().get_conversation(g.principal, conversation_id)
-        response = _response(_render("messages/_reply_form.html", detail=detail, reply_form=FormState()))
-        return htmx.trigger(response, htmx.MESSAGE_SENT)
+        return htmx.fragment(_render("messages/_reply_form.html", detail=detail, reply_form=FormState()),
+                             htmx.MESSAGE_SENT)
     flash("Message sent.", "success")
     return redirect(g.pages.url("thread", conversation_id=conversation_id) + "#latest")
 
@@ -159,8 +156,8 @@ def _change_status(conversation_id: int, status: ConversationStatus):
     else:
         detail = service.reopen_conversation(g.principal, conversation_id)
     if htmx.wants_fragment():
-        response = _response(_render("messages/_thread.html", detail=detail, reply_form=FormState()))
-        return htmx.trigger(response, htmx.CONVERSATION_CHANGED)
+        body = _render("messages/_thread.html", detail=detail, reply_form=FormState())
+        return htmx.fragment(body, htmx.CONVERSATION_CHANGED)
     flash("Conversation closed." if status == ConversationStatus.CLOSED else "Conversation reopened.", "success")
     return redirect(g.pages.url("thread", conversation_id=conversation_id))
 
@@ -232,11 +229,9 @@ def _compose_values() -> dict:
 def _created(detail):
     if htmx.wants_fragment():
         # One response does it all: the new thread replaces the open one, the list and the modal follow the events.
-        response = _response(_render("messages/_thread.html", detail=detail, reply_form=FormState()))
-        response.headers["HX-Retarget"] = "#thread-panel"
-        response.headers["HX-Reswap"] = "outerHTML"
-        response.headers["HX-Push-Url"] = g.pages.url("thread", conversation_id=detail.id)
-        return htmx.trigger(response, htmx.CONVERSATION_CHANGED, htmx.COMPOSE_DONE)
+        body = _render("messages/_thread.html", detail=detail, reply_form=FormState())
+        return htmx.fragment(body, htmx.CONVERSATION_CHANGED, htmx.COMPOSE_DONE, retarget="#thread-panel",
+                             reswap="outerHTML", push_url=g.pages.url("thread", conversation_id=detail.id))
     flash("Conversation started.", "success")
     return redirect(g.pages.url("thread", conversation_id=detail.id))
 
@@ -281,7 +276,3 @@ def _list_context(list_query: ListQuery) -> dict:
 
 def _render(template: str, **context) -> str:
     return render_template(template, role=g.role, pages=g.pages, **context)
-
-
-def _response(body: str) -> Response:
-    return Response(body, mimetype="text/html")

@@ -1,8 +1,7 @@
 """Sign-in and sign-out pages for staff (/login) and customers (/shop/login), and the vendor switcher."""
-import json
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_limiter import RateLimitExceeded
 
 from messaging.auth import session_principal, sign_in, sign_out
@@ -22,7 +21,7 @@ from messaging.sign_in_limits import (
     refusal_message,
     seconds_until_retry,
 )
-from messaging.web.htmx import PAGE_ERROR, vary_on_htmx, wants_fragment
+from messaging.web.htmx import PAGE_ERROR, htmx_request, htmx_response, page_error, vary_on_htmx, wants_fragment
 
 blueprint = Blueprint("sign_in", __name__)
 
@@ -105,15 +104,12 @@ def too_many_attempts(_exceeded: RateLimitExceeded):
     message = refusal_message(seconds)
     if wants_fragment():
         # Like every refusal outside a form: no page inside a panel, the alert bar shows the message.
-        response = make_response("", 429)
-        response.headers["HX-Reswap"] = "none"
-    elif request.endpoint == "sign_in.shop_login":
-        response = make_response(_shop_login_page(_shop_form(), error=message), 429)
+        response = page_error(429, message)
     else:
-        response = make_response(_staff_login_page(_staff_form(), error=message), 429)
-    if request.headers.get("HX-Request") == "true":
-        # htmx swaps no 429 (see htmx-config), so a boosted form would otherwise show nothing.
-        response.headers["HX-Trigger"] = json.dumps({PAGE_ERROR: {"message": message}})
+        page = (_shop_login_page(_shop_form(), error=message) if request.endpoint == "sign_in.shop_login"
+                else _staff_login_page(_staff_form(), error=message))
+        # htmx swaps no 429 (see htmx-config), so a boosted form shows the message in the alert bar too.
+        response = htmx_response(page, 429, trigger={PAGE_ERROR: {"message": message}} if htmx_request else None)
     response.headers["Retry-After"] = str(seconds)
     return vary_on_htmx(response)
 
