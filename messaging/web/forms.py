@@ -13,6 +13,7 @@ from messaging.models.conversation import CONTEXT_REF_MAX_LENGTH
 from messaging.roles import Role, RolePages
 from messaging.services.conversations import ListFilters
 from messaging.services.conversations.context import CONTEXT_TYPES
+from messaging.services.conversations.validation import MAX_PER_PAGE
 from messaging.services.errors import InvalidInput, MessagingError
 from messaging.web.path_ids import ID_MAX, ID_MIN
 
@@ -100,7 +101,7 @@ def read_list_query(args: MultiDict, pages: RolePages) -> ListQuery:
         unread=args.get("unread") in ("1", "true", "on"),
         q=args.get("q", "").strip(),
         page=_positive_int(args.get("page"), 1, maximum=MAX_PAGE),
-        per_page=min(_positive_int(args.get("per_page"), LIST_PER_PAGE), 100),
+        per_page=min(_positive_int(args.get("per_page"), LIST_PER_PAGE), MAX_PER_PAGE),
         escalated=pages.escalated_filter and args.get("escalated") in ("1", "true", "on"),
         context_type=args.get("context_type", "") if args.get("context_type") in CONTEXT_TYPES else "",
         context_ref=args.get("context_ref", "").strip()[:CONTEXT_REF_MAX_LENGTH],
