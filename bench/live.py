@@ -70,6 +70,7 @@ class Streams:
         self.committed_at: dict[int, float] = {}
         self.latencies: list[float] = []
         self.failures: list[str] = []
+        self.readers: list = []
 
     def open(self, count: int, token: str, batch: int = 250) -> int:
         return asyncio.run_coroutine_threadsafe(self._open(count, token, batch), self.loop).result(timeout=600)
@@ -92,7 +93,9 @@ class Streams:
                       f"Authorization: Bearer {token}\r\nAccept: text/event-stream\r\n\r\n").encode())
         await writer.drain()
         self.writers.append(writer)
-        self.loop.create_task(self._read(reader))
+        # Held here: the loop keeps only a weak reference to a task, and a task waiting on a socket
+        # nobody else references is garbage that Python may collect mid-stream.
+        self.readers.append(self.loop.create_task(self._read(reader)))
 
     async def _read(self, reader) -> None:
         # Whole chunks, split into frames: a thousand clients share this one Python thread, and
