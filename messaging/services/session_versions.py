@@ -1,8 +1,8 @@
 """Ending every session of an account at once: the per-account session version.
 
 A browser session and an API token remember the account's ``session_version`` from when
-they were issued; each request compares it with the account row it loads anyway (one
-query by primary key, no more). Moving the version on ends all of them together: signing
+they were issued; each request compares it with the one the sign-in check reads anyway
+(:func:`messaging.services.accounts.restore_session_principal`, one query, no more). Moving the version on ends all of them together: signing
 out, "sign out everywhere", a new password and deactivation do.
 
 Without a server-side store of sessions this is the finest grain there is: signing out on
@@ -25,16 +25,6 @@ def load_account(principal_type: ParticipantType | str, account_id: int) -> User
     except ValueError:
         return None
     return db.session.get(model, account_id)
-
-
-def is_current(account: User | Customer | None, remembered_version) -> bool:
-    """May a session or token issued under ``remembered_version`` still act for ``account``?"""
-    return (
-        account is not None
-        and account.is_active
-        and isinstance(remembered_version, int)
-        and remembered_version == account.session_version
-    )
 
 
 def end_every_session(account: User | Customer) -> None:
