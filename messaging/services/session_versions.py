@@ -2,8 +2,9 @@
 
 A browser session and an API token remember the account's ``session_version`` from when
 they were issued; each request compares it with the one the sign-in check reads anyway
-(:func:`messaging.services.accounts.restore_session_principal`, one query, no more). Moving the version on ends all of them together: signing
-out, "sign out everywhere", a new password and deactivation do.
+(:func:`messaging.services.accounts.restore_session_principal`, one query, no more). Moving
+the version on ends all of them together: signing out, "sign out everywhere", a new password
+and deactivation do.
 
 Without a server-side store of sessions this is the finest grain there is: signing out on
 one device also signs the account out on the others (and ends its API tokens).
