@@ -114,7 +114,10 @@ SQLITE_DOWN = [
 _PG_DOCUMENT_SQL = _DOCUMENT_SQL.replace("group_concat(n, ' ')", "string_agg(n, ' ')").replace(
     "group_concat(m.content, ' ')", "string_agg(m.content, ' ' ORDER BY m.id)").replace(
     "group_concat('zzp' || p.participant_type || p.participant_id, ' ')",
-    "string_agg('zzp' || p.participant_type || p.participant_id, ' ')")
+    "string_agg('zzp' || p.participant_type || p.participant_id, ' ')").replace(
+    # PostgreSQL's parser keeps "SKU-7" as a compound with "-7", and "A/1001" as a path: a case
+    # reference is split into the words a search is split into, as FTS5 splits it on SQLite.
+    "coalesce(c.context_ref, '')", r"regexp_replace(coalesce(c.context_ref, ''), '[^[:alnum:]]+', ' ', 'g')")
 POSTGRES_UP = [
     "CREATE TABLE conversation_search (conversation_id integer PRIMARY KEY "
     "REFERENCES conversations (id) ON DELETE CASCADE, document tsvector NOT NULL)",
