@@ -4,16 +4,13 @@ The session stores the account (Flask-Login) plus the role and vendor it acts fo
 every request rebuilds the :class:`Principal` and re-checks the account is still
 allowed to act so (deactivated accounts and lost memberships end the session).
 """
-from functools import cached_property
-
 from flask import g, session
 from flask_login import UserMixin, current_user, login_user, logout_user
 
 from messaging.extensions import login_manager
 from messaging.identity import Principal
-from messaging.models import Customer, User
 from messaging.services.accounts import SignedIn, restore_session_principal
-from messaging.services.session_versions import end_every_session_of, load_account
+from messaging.services.session_versions import end_every_session_of
 
 ACTING_AS_KEY = "acting_as"
 # Flask-Login ids are "user:ID" or "customer:ID": two account tables.
@@ -23,11 +20,9 @@ SESSION_VERSION_KEY = "session_version"
 
 
 class SessionAccount(UserMixin):
-    """What Flask-Login holds for a restored session: the account's key and the principal it acts as.
-
-    Restoring it is one small query per request (:func:`restore_session_principal`); the account
-    row itself is loaded only by the few requests that need it (:attr:`account`).
-    """
+    """What Flask-Login holds for a restored session: the account's key, its id and the principal
+    it acts as, from one small query per request (:func:`restore_session_principal`), not the
+    account row."""
 
     def __init__(self, key: str, principal: Principal):
         self.key = key
@@ -36,10 +31,6 @@ class SessionAccount(UserMixin):
 
     def get_id(self) -> str:
         return self.key
-
-    @cached_property
-    def account(self) -> User | Customer | None:
-        return load_account(self.principal.type, self.principal.id)
 
 
 @login_manager.user_loader
