@@ -19,7 +19,6 @@ from messaging.api.schemas import (
     ConversationCreateSchema,
     ConversationDetailArgsSchema,
     ConversationDetailResponseSchema,
-    ConversationListArgsSchema,
     ConversationListResponseSchema,
     DownloadArgsSchema,
     EscalateSchema,
@@ -35,6 +34,7 @@ from messaging.api.schemas import (
 )
 from messaging.attachment_responses import attachment_response
 from messaging.http_errors import UnsupportedMediaType
+from messaging.list_arguments import ConversationListArgsSchema
 from messaging.send_limits import spend_send_budget  # hardening (issue 8)
 from messaging.services import messaging_service
 from messaging.services.conversations import ListFilters

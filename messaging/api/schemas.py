@@ -15,18 +15,16 @@ from messaging.models.conversation import (
     ESCALATION_REASON_MAX_LENGTH,
     SUBJECT_MAX_LENGTH,
 )
+from messaging.schema_fields import TrimmedString, enum_field
 from messaging.services.conversations.context import CONTEXT_TYPES
 from messaging.services.conversations.validation import (
     CONTENT_MAX_LENGTH,
-    MAX_PER_PAGE,
     MAX_RECIPIENT_LIMIT,
     SEARCH_MAX_LENGTH,
 )
 
 # Ids are 32-bit in the database; anything outside is refused before it reaches SQL.
 ID_RANGE = validate.Range(min=1, max=2**31 - 1)
-# Deep pages are pointless (nobody pages a million times) and would overflow OFFSET arithmetic.
-MAX_PAGE = 100_000
 
 
 class UtcDateTime(fields.DateTime):
@@ -34,20 +32,6 @@ class UtcDateTime(fields.DateTime):
 
     def _serialize(self, value, attr, obj, **kwargs):
         return isoformat_utc(value)
-
-
-class TrimmedString(fields.String):
-    """Text whose length is checked after trimming, as the service stores it (decisions §3):
-    10,000 characters plus surrounding spaces is a message of 10,000 characters."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        return super()._deserialize(value, attr, data, **kwargs).strip()
-
-
-def enum_field(enum_class, **kwargs) -> fields.Enum:
-    """An enum sent as its value, documented as a string with its allowed values."""
-    metadata = {"type": "string", **kwargs.pop("metadata", {})}
-    return fields.Enum(enum_class, by_value=True, metadata=metadata, **kwargs)
 
 
 class StrictSchema(ma.Schema):
@@ -227,27 +211,6 @@ class TokenRequestSchema(StrictSchema):
         metadata={"description": "Settles an email that is both a staff and a customer account. "
                                  "Without it staff is tried first, then the named shop's customers."},
     )
-
-
-class ConversationListArgsSchema(ma.Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_PER_PAGE))
-    status = enum_field(ConversationStatus, load_default=None)
-    conversation_type = enum_field(ConversationType, load_default=None)
-    # Loaded under ListFilters' own names, so the view hands them over as they are.
-    unread_only = fields.Boolean(
-        data_key="unread", load_default=False, metadata={"description": "Only conversations with unread messages."}
-    )
-    search = TrimmedString(
-        data_key="q", load_default="", validate=validate.Length(max=SEARCH_MAX_LENGTH),
-        metadata={"description": "Matches the subject, participant names, and the order or product reference and label."},
-    )
-    escalated_only = fields.Boolean(
-        data_key="escalated", load_default=False,
-        metadata={"description": "Only conversations escalated to the marketplace and not resolved."},
-    )
-    context_type = fields.String(load_default=None, validate=validate.OneOf(CONTEXT_TYPES))
-    context_ref = fields.String(load_default=None, validate=validate.Length(min=1, max=CONTEXT_REF_MAX_LENGTH))
 
 
 class ConversationDetailArgsSchema(ma.Schema):

@@ -8,18 +8,12 @@ from urllib.parse import urlencode
 
 from werkzeug.datastructures import MultiDict
 
+from messaging.list_arguments import LIST_PER_PAGE, PAGE_LIST_ARGS, load_leniently
 from messaging.models import ConversationStatus, ConversationType, ParticipantType
-from messaging.models.conversation import CONTEXT_REF_MAX_LENGTH
 from messaging.roles import Role, RolePages
 from messaging.services.conversations import ListFilters
-from messaging.services.conversations.context import CONTEXT_TYPES
-from messaging.services.conversations.validation import MAX_PER_PAGE
 from messaging.services.errors import InvalidInput, MessagingError
 from messaging.web.path_ids import ID_MAX, ID_MIN
-
-LIST_PER_PAGE = 20
-# Deeper pages are typos or probes; past this the list starts again at page 1 (and OFFSET cannot overflow).
-MAX_PAGE = 100_000
 
 # The service names some fields as its API does; the compose form has one "recipient" picker.
 FIELD_NAMES = {"recipient_id": "recipient", "recipient_type": "recipient", "vendor_id": "recipient"}
@@ -93,18 +87,18 @@ class ListQuery:
 
 def read_list_query(args: MultiDict, pages: RolePages) -> ListQuery:
     """Unknown or malformed values fall back to "no filter" rather than an error page."""
-    status = args.get("status", "")
-    conversation_type = args.get("type", "")
+    loaded = load_leniently(PAGE_LIST_ARGS, args)
+    conversation_type = loaded["conversation_type"].value if loaded["conversation_type"] else ""
     return ListQuery(
-        status=status if status in {s.value for s in ConversationStatus} else "",
+        status=loaded["status"].value if loaded["status"] else "",
         type=conversation_type if conversation_type in {value for value, _ in pages.type_filters} else "",
-        unread=args.get("unread") in ("1", "true", "on"),
-        q=args.get("q", "").strip(),
-        page=_positive_int(args.get("page"), 1, maximum=MAX_PAGE),
-        per_page=min(_positive_int(args.get("per_page"), LIST_PER_PAGE), MAX_PER_PAGE),
-        escalated=pages.escalated_filter and args.get("escalated") in ("1", "true", "on"),
-        context_type=args.get("context_type", "") if args.get("context_type") in CONTEXT_TYPES else "",
-        context_ref=args.get("context_ref", "").strip()[:CONTEXT_REF_MAX_LENGTH],
+        unread=loaded["unread_only"],
+        q=loaded["search"],
+        page=loaded["page"],
+        per_page=loaded["per_page"],
+        escalated=pages.escalated_filter and loaded["escalated_only"],
+        context_type=loaded["context_type"] or "",
+        context_ref=loaded["context_ref"] or "",
     )
 
 
@@ -152,11 +146,3 @@ def read_recipient_type(value: str | None, role: Role) -> ParticipantType | None
     except ValueError:
         return allowed[0]
     return chosen if chosen in allowed else allowed[0]
-
-
-def _positive_int(raw, default: int, maximum: int | None = None) -> int:
-    try:
-        number = int(raw)
-    except (TypeError, ValueError):
-        return default
-    return number if number >= 1 and (maximum is None or number <= maximum) else default

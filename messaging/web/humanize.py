@@ -1,37 +1,18 @@
-"""Times and sizes as people read them: "5 min ago" (exact time on hover), "1.2 MB"."""
+"""Times and sizes as people read them: "26 Nov 2026, 14:32 UTC", "1.2 MB"."""
 from datetime import datetime
 
 from markupsafe import Markup
 
-from messaging.clock import isoformat_utc, utcnow
-
-
-def relative_time(moment: datetime | None, now: datetime | None = None) -> str:
-    if moment is None:
-        return ""
-    seconds = int(((now or utcnow()) - moment).total_seconds())
-    if seconds < 45:
-        return "just now"
-    minutes = round(seconds / 60)
-    if minutes < 60:
-        return f"{minutes} min ago"
-    hours = round(seconds / 3600)
-    if hours < 24:
-        return f"{hours} h ago"
-    days = round(seconds / 86400)
-    if days < 7:
-        return "yesterday" if days == 1 else f"{days} days ago"
-    return moment.strftime("%-d %b %Y")
+from messaging.clock import isoformat_utc
 
 
 def time_tag(moment: datetime | None) -> Markup:
-    """A <time> element; static/js/app.js keeps the text fresh and shows local time on hover."""
+    """The exact time in UTC, which needs no clock to stay true; static/js/app.js turns it into
+    "5 min ago" in the reader's language (Intl.RelativeTimeFormat) with local time on hover."""
     if moment is None:
         return Markup("")
     exact = moment.strftime("%-d %b %Y, %H:%M UTC")
-    return Markup('<time datetime="{0}" title="{1}" data-relative>{2}</time>').format(
-        isoformat_utc(moment), exact, relative_time(moment)
-    )
+    return Markup('<time datetime="{0}" title="{1}" data-relative>{1}</time>').format(isoformat_utc(moment), exact)
 
 
 def file_size(size_bytes: int) -> str:

@@ -3,23 +3,23 @@
   "use strict";
   document.documentElement.classList.add("js");
 
-  // ---- relative times: the server renders "5 min ago"; keep it fresh and show local time on hover.
+  // ---- relative times: the server renders the exact UTC time; say it as "5 min ago" in the
+  // reader's language, with local time on hover.
+  var relativeFormat = window.Intl && Intl.RelativeTimeFormat
+    ? new Intl.RelativeTimeFormat(undefined, { numeric: "auto", style: "short" }) : null;
   function relative(date) {
     var seconds = Math.round((Date.now() - date.getTime()) / 1000);
-    if (seconds < 45) return "just now";
-    var minutes = Math.round(seconds / 60);
-    if (minutes < 60) return minutes + " min ago";
-    var hours = Math.round(seconds / 3600);
-    if (hours < 24) return hours + " h ago";
-    var days = Math.round(seconds / 86400);
-    if (days === 1) return "yesterday";
-    if (days < 7) return days + " days ago";
+    var minutes = Math.round(seconds / 60), hours = Math.round(seconds / 3600), days = Math.round(seconds / 86400);
+    if (seconds < 45) return relativeFormat.format(0, "second");
+    if (minutes < 60) return relativeFormat.format(-minutes, "minute");
+    if (hours < 24) return relativeFormat.format(-hours, "hour");
+    if (days < 7) return relativeFormat.format(-days, "day");
     return date.toLocaleDateString(undefined, { day: "numeric", month: "short", year: "numeric" });
   }
   function refreshTimes(root) {
     (root || document).querySelectorAll("time[data-relative]").forEach(function (element) {
       var date = new Date(element.getAttribute("datetime"));
-      if (isNaN(date)) return;
+      if (isNaN(date) || !relativeFormat) return;
       element.textContent = relative(date);
       element.title = date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
     });

@@ -147,3 +147,21 @@ def test_without_javascript_links_land_on_the_first_unread_and_page_back(open_se
     expect(page).to_have_url(re.compile(r"\?before=\d+"))
     expect(page.locator("#thread-messages > li.message").first).to_contain_text("Message 1")
     expect(page.get_by_role("link", name="Back to the latest messages")).to_be_visible()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_message_times_read_as_relative_with_javascript_and_exact_without(open_session, live_server, thread_id,
+                                                                           javascript):
+    backstage = Backstage(live_server)
+    gina = backstage.staff("gina@greengrocer.test")
+    backstage.send(gina, thread_id, f"Times check {javascript}")
+    page = open_session(javascript=javascript).new_page()
+    sign_in_customer(page, "chris@example.test", "Green Grocer")
+    page.goto(f"/shop/account/messages/{thread_id}")
+    latest = page.locator(".message", has_text=f"Times check {javascript}").locator("time")
+    if javascript:
+        # Said by the browser's own Intl.RelativeTimeFormat ("now" in English); the exact time on hover.
+        expect(latest).to_have_text(re.compile(r"^(now|\d+ sec\. ago)$"))
+        expect(latest).not_to_have_attribute("title", re.compile("UTC"))
+    else:
+        expect(latest).to_have_text(re.compile(r"^\d{1,2} \w{3} \d{4}, \d{2}:\d{2} UTC$"))
