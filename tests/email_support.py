@@ -9,6 +9,8 @@ from email.parser import BytesParser
 from aiosmtpd.controller import Controller
 from flask_mailman import Mail
 
+from messaging.notifications.mail import BACKENDS
+
 
 def free_port() -> int:
     with socket.socket() as probe:
@@ -40,6 +42,8 @@ class SmtpSink:
     received: list[Received] = field(default_factory=list)
     answer: str | None = None
     refuse_recipients: dict[str, str] = field(default_factory=dict)
+    # Hang up, in the middle of the DATA of the next email, once this many have been accepted.
+    hang_up_after: int | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
     controller: Controller | None = None
 
@@ -52,6 +56,9 @@ class SmtpSink:
     async def handle_DATA(self, server, session, envelope):
         if self.answer:
             return self.answer
+        if self.hang_up_after is not None and len(self.received) >= self.hang_up_after:
+            server.transport.close()
+            return "421 4.4.2 Connection dropped"
         message = BytesParser(policy=policy.default).parsebytes(envelope.content)
         with self.lock:
             self.received.append(Received(list(envelope.rcpt_tos), message))
@@ -73,6 +80,6 @@ class SmtpSink:
 
 def send_mail_to(app, sink: SmtpSink) -> None:
     """Point the app's Flask-Mailman at ``sink`` over real SMTP."""
-    app.config.update(MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=sink.port, MAIL_USE_TLS=False,
+    app.config.update(MAIL_BACKEND=BACKENDS["smtp"], MAIL_SERVER="127.0.0.1", MAIL_PORT=sink.port, MAIL_USE_TLS=False,
                       MAIL_USERNAME=None, MAIL_PASSWORD=None, MAIL_TIMEOUT=5)
     app.extensions["mailman"] = Mail.init_mail(app.config, app.testing)

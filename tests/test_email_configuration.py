@@ -19,7 +19,13 @@ def test_production_with_email_on_refuses_to_start_without_public_base_url(produ
     production_environment.setenv("PUBLIC_BASE_URL", "https://market.example")
     app = create_app("production")
     assert app.config["PUBLIC_BASE_URL"] == "https://market.example"
-    assert app.config["MAIL_BACKEND"] == "smtp"
+    # Production talks SMTP by default (Flask-Mailman's backend, see messaging/notifications/smtp_backend.py).
+    from flask_mailman.backends.smtp import EmailBackend as SmtpBackend
+
+    from messaging.notifications.mail import mail_connection
+
+    with app.app_context():
+        assert isinstance(mail_connection(), SmtpBackend)
 
 
 def test_production_without_smtp_does_not_need_it(production_environment):

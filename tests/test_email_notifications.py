@@ -197,6 +197,27 @@ def test_smtp_refusing_then_back_delivers_every_email_exactly_once(app, service,
     assert outbox_statuses() == {OutboxStatus.SENT: 6}
 
 
+def test_a_connection_lost_in_the_middle_of_a_batch_sends_nothing_twice_and_loses_nothing(
+        app, service, marketplace, sink):
+    # The worker hands the next email to its SMTP thread before the server has answered for this
+    # one: once the connection is gone, that next one must be neither sent nor recorded as sent.
+    for customer in (marketplace.customer_a, marketplace.customer_a2):
+        for number in range(3):
+            start(service, marketplace.staff_a, ConversationType.VENDOR_CUSTOMER, customer, subject=f"Order {number}")
+    sink.hang_up_after = 2
+    [report] = deliver()
+    assert report.sent == 2 and "SMTPServerDisconnected" in report.errors[0]
+    assert outbox_statuses() == {OutboxStatus.SENT: 2, OutboxStatus.RETRYING: 4}
+    assert len(sink.received) == 2
+
+    sink.hang_up_after = None
+    deliver(now=utcnow() + LATER)
+    subjects = sorted((item.envelope_to[0], item.subject) for item in sink.received)
+    assert subjects == sorted((address, f"New message: Order {n}")
+                              for address in ("cust@example", "cust2@example") for n in range(3))
+    assert outbox_statuses() == {OutboxStatus.SENT: 6}
+
+
 def test_a_permanent_refusal_fails_that_email_and_the_rest_go_on(app, service, marketplace, sink):
     sink.refuse_recipients["cust@example"] = "550 5.1.1 No such mailbox"
     vendor_thread(service, marketplace)

@@ -3,12 +3,14 @@
 Claims are one guarded UPDATE (with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL), so many
 workers never take the same row. Each email's outcome is committed right after the SMTP
 server answers; a worker dying between the two is the only way an email goes out twice
-(its claim expires after CLAIM_LEASE and another worker sends it again).
+(its claim expires after CLAIM_LEASE and another worker sends it again). A thread of its own
+talks to the SMTP server, so the next email is built while the server answers for this one;
+at most SENDS_AHEAD emails are handed over and not yet recorded.
 """
 import smtplib
-import socket
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -16,6 +18,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import selectinload
+from sqlalchemy.pool import SingletonThreadPool, StaticPool
 
 from messaging.clock import utcnow
 from messaging.extensions import db
@@ -51,7 +54,7 @@ def deliver_due(worker_id: str, *, now: datetime | None = None, limit: int | Non
     if not claimed_ids:
         return report
     try:
-        emails, cancelled = _prepare(claimed_ids)
+        notifications, cancelled = _prepare(claimed_ids)
     except Exception as error:
         # A bug or bad data: the rows wait and count their attempts rather than loop for ever.
         db.session.rollback()
@@ -63,8 +66,8 @@ def deliver_due(worker_id: str, *, now: datetime | None = None, limit: int | Non
         _settle(outbox_id, worker_id, status=OutboxStatus.CANCELLED, error=reason)
         report.cancelled += 1
     db.session.commit()
-    if emails:
-        _send_all(emails, worker_id, report)
+    if notifications:
+        _send_all(notifications, worker_id, report)
     return report
 
 
@@ -98,8 +101,8 @@ def claim_due(worker_id: str, *, now: datetime, limit: int) -> list[int]:
     return sorted(claimed)
 
 
-def _prepare(outbox_ids: list[int]) -> tuple[list[tuple[int, object]], list[tuple[int, str]]]:
-    """The emails to send, and the rows no longer worth an email (read meanwhile, turned off)."""
+def _prepare(outbox_ids: list[int]) -> tuple[list[NotificationEmail], list[tuple[int, str]]]:
+    """What each email must say, and the rows no longer worth an email (read meanwhile, turned off)."""
     rows = db.session.scalars(
         select(NotificationOutbox)
         .where(NotificationOutbox.id.in_(outbox_ids))
@@ -139,10 +142,9 @@ def _prepare(outbox_ids: list[int]) -> tuple[list[tuple[int, object]], list[tupl
         ):
             attachment_names[message_id].append(name)
     names = resolve_names(db.session, {(m.sender_type, m.sender_id) for m in messages})
-    domain = sender_domain()
     base_url = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
 
-    emails, cancelled = [], []
+    notifications, cancelled = [], []
     with current_app.test_request_context(base_url=base_url):
         for row in rows:
             participant = participants[row.id]
@@ -165,7 +167,7 @@ def _prepare(outbox_ids: list[int]) -> tuple[list[tuple[int, object]], list[tupl
             conversation, vendor_name = conversations[row.conversation_id]
             pages = role_of(ParticipantType(participant.participant_type)).pages
             unsubscribe = tokens.unsubscribe_token(participant.id, conversation.id)
-            notification = NotificationEmail(
+            notifications.append(NotificationEmail(
                 outbox_id=row.id,
                 conversation_id=conversation.id,
                 subject=conversation.subject,
@@ -186,9 +188,8 @@ def _prepare(outbox_ids: list[int]) -> tuple[list[tuple[int, object]], list[tupl
                 unsubscribe_url=_external("email_unsubscribe.confirm", token=unsubscribe),
                 one_click_unsubscribe_url=_external("email_unsubscribe.one_click", token=unsubscribe),
                 reply_address=tokens.reply_address(participant.id, conversation.id),
-            )
-            emails.append((row.id, build_email(notification, domain=domain)))
-    return emails, cancelled
+            ))
+    return notifications, cancelled
 
 
 def _external(endpoint: str, **values) -> str:
@@ -215,23 +216,45 @@ def _accounts(participants) -> dict:
     return found
 
 
-def _send_all(emails, worker_id: str, report: BatchReport) -> None:
-    """Send through one connection; settle each row as soon as the server has answered for it."""
+# One email travels while the one before it is recorded: the SMTP server's answer and the
+# database's are waited for side by side. More ahead than this only widens what a killed
+# worker would send twice.
+SENDS_AHEAD = 2
+
+
+def _send_all(notifications: list[NotificationEmail], worker_id: str, report: BatchReport) -> None:
+    """Send through one connection; settle each row as soon as the server has answered for it.
+
+    Each email is built just before it is handed to the sender, so building one overlaps
+    sending the one before."""
     connection = mail_connection()
-    remaining = list(emails)
+    domain = sender_domain()
+    waiting = deque(notifications)
+    in_flight: deque = deque()
     try:
-        with _outcomes() as outcomes:
+        with _outcomes() as outcomes, _SmtpSender(connection) as sender:
             connection.open()
-            while remaining:
-                outbox_id, email = remaining[0]
-                email.connection = connection
+            while waiting or in_flight:
+                while waiting and len(in_flight) < SENDS_AHEAD:
+                    notification = waiting.popleft()
+                    try:
+                        email = build_email(notification, domain=domain)
+                        email.freeze()
+                    except Exception as error:
+                        # A bug or bad data in one email: its row waits and counts attempts, the rest go on.
+                        report.errors.append(f"outbox row {notification.outbox_id}: {error!r}")
+                        _retry_later(notification.outbox_id, worker_id, f"could not build the email: {error!r}",
+                                     report, outcomes)
+                        continue
+                    in_flight.append((notification.outbox_id, sender.submit(email)))
+                if not in_flight:
+                    continue
+                outbox_id, sending = in_flight[0]
                 try:
-                    email.send()
+                    sending.result()
                 except smtplib.SMTPRecipientsRefused as error:
                     codes = [code for code, _ in error.recipients.values()]
                     _refused(outbox_id, worker_id, min(codes), _describe(error.recipients), report, outcomes)
-                except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, socket.timeout):
-                    raise
                 except smtplib.SMTPResponseException as error:
                     _refused(outbox_id, worker_id, error.smtp_code, _decode(error.smtp_error), report, outcomes)
                 else:
@@ -239,12 +262,14 @@ def _send_all(emails, worker_id: str, report: BatchReport) -> None:
                     report.sent += 1
                 if outcomes is None:
                     db.session.commit()
-                remaining.pop(0)
+                in_flight.popleft()
+            db.session.commit()  # a row that could not be built, when no answer came after it
     except (OSError, smtplib.SMTPException) as error:
-        # The server is gone or unreachable: every row not yet answered for waits and tries again.
+        # The server is gone or unreachable: every row not yet answered for waits and tries again
+        # (the sender sent nothing after the connection failed, see _SmtpSender).
         reason = f"{type(error).__name__}: {error}"
         report.errors.append(reason)
-        for outbox_id, _ in remaining:
+        for outbox_id in [outbox_id for outbox_id, _ in in_flight] + [n.outbox_id for n in waiting]:
             _retry_later(outbox_id, worker_id, reason, report)
         db.session.commit()
     finally:
@@ -254,28 +279,67 @@ def _send_all(emails, worker_id: str, report: BatchReport) -> None:
             pass
 
 
+class _SmtpSender:
+    """Sends on one connection, one email at a time, in a thread of its own.
+
+    A refusal concerns one email and the next one goes on; any other failure means the
+    connection is lost, and from then on nothing more is sent, so every email the worker has
+    not seen answered was not sent and can safely wait for a retry.
+    """
+
+    def __init__(self, connection):
+        self.connection = connection
+        self.lost: BaseException | None = None
+        # Building the MIME message reads the app's mail settings: the thread works in the app's context.
+        self.thread = ThreadPoolExecutor(1, "smtp", initializer=current_app.app_context().push)
+
+    def __enter__(self) -> "_SmtpSender":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.thread.shutdown(wait=True, cancel_futures=True)
+
+    def submit(self, email) -> Future:
+        return self.thread.submit(self._send, email)
+
+    def _send(self, email) -> None:
+        if self.lost is not None:
+            raise self.lost
+        email.connection = self.connection
+        try:
+            email.send()
+        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException):
+            raise
+        except BaseException as error:
+            self.lost = error
+            raise
+
+
 @contextmanager
 def _outcomes() -> Iterator[Connection | None]:
     """Where each email's outcome is committed the moment the SMTP server has answered.
 
-    On PostgreSQL: a connection of its own in autocommit mode that does not wait for the WAL
-    flush, so an outcome costs one round trip (through the session it was four: BEGIN, SET LOCAL,
-    UPDATE, COMMIT) and no disk sync (which would bound a worker to the disk's sync rate). Only a
-    crash of the database server itself can lose the last fraction of a second of these records;
-    those emails are then sent again, the same at-least-once case as a worker dying after the SMTP
-    server accepted an email. Elsewhere (SQLite: one writer at a time, and the tests' in-memory
-    database is a single connection) the session commits each outcome: None.
+    A connection of its own in autocommit mode: an outcome is one statement, without the
+    session's BEGIN and COMMIT around it. On PostgreSQL it also does not wait for the WAL flush,
+    so a worker is not bound to the disk's sync rate; only a crash of the database server itself
+    can lose the last fraction of a second of these records, and those emails are then sent
+    again, the same at-least-once case as a worker dying after the SMTP server accepted an email.
+    A database that is one connection in all (the tests' in-memory SQLite) has no second
+    connection to give: the session commits each outcome there (None).
     """
-    if db.engine.dialect.name != "postgresql":
+    if isinstance(db.engine.pool, SingletonThreadPool | StaticPool):
         yield None
         return
+    on_postgresql = db.engine.dialect.name == "postgresql"
     with db.engine.connect() as connection:
         connection = connection.execution_options(isolation_level="AUTOCOMMIT")
-        connection.exec_driver_sql("SET synchronous_commit TO OFF")
+        if on_postgresql:
+            connection.exec_driver_sql("SET synchronous_commit TO OFF")
         try:
             yield connection
         finally:
-            connection.exec_driver_sql("RESET synchronous_commit")
+            if on_postgresql:
+                connection.exec_driver_sql("RESET synchronous_commit")
 
 
 def _refused(outbox_id: int, worker_id: str, code: int, reason: str, report: BatchReport,

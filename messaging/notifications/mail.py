@@ -10,7 +10,7 @@ from flask_mailman import Mail
 mail = Mail()
 
 BACKENDS = {
-    "smtp": "smtp",
+    "smtp": "messaging.notifications.smtp_backend",
     "console": "console",
     "file": "messaging.notifications.eml_files",
     "locmem": "locmem",
