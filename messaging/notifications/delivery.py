@@ -1,11 +1,11 @@
 """The outbox worker: claim due rows, decide what still needs saying, send over one SMTP connection.
 
 Claims are one guarded UPDATE (with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL), so many
-workers never take the same row. Each email's outcome is committed right after the SMTP
-server answers; a worker dying between the two is the only way an email goes out twice
-(its claim expires after CLAIM_LEASE and another worker sends it again). A thread of its own
-talks to the SMTP server, so the next email is built while the server answers for this one;
-at most SENDS_AHEAD emails are handed over and not yet recorded.
+workers never take the same row. Outcomes are committed as the SMTP server answers, a few
+(RECORDED_TOGETHER) in one statement; a worker dying between an answer and that write is the
+only way an email goes out twice (its claim expires after CLAIM_LEASE and another worker sends
+it again). A thread of its own talks to the SMTP server, so the next email is built while the
+server answers for this one.
 """
 import smtplib
 from collections import defaultdict, deque
@@ -260,8 +260,6 @@ def _send_all(notifications: list[NotificationEmail], worker_id: str, report: Ba
                 else:
                     _settle(outbox_id, worker_id, status=OutboxStatus.SENT, on=outcomes)
                     report.sent += 1
-                if outcomes is None:
-                    db.session.commit()
                 in_flight.popleft()
             db.session.commit()  # a row that could not be built, when no answer came after it
     except (OSError, smtplib.SMTPException) as error:
@@ -315,35 +313,71 @@ class _SmtpSender:
             raise
 
 
-@contextmanager
-def _outcomes() -> Iterator[Connection | None]:
-    """Where each email's outcome is committed the moment the SMTP server has answered.
+# Outcomes are written a few at a time, in one round trip: written one by one, the worker
+# waited on the database once per email. A worker killed between an SMTP answer and the write
+# sends those few again (the README's one at-least-once case): at most this many plus SENDS_AHEAD.
+RECORDED_TOGETHER = 8
 
-    A connection of its own in autocommit mode: an outcome is one statement, without the
+
+class _OutcomeLog:
+    """Outcomes of the emails answered for, on their way to the database (see :func:`_outcomes`)."""
+
+    def __init__(self, connection: Connection | None):
+        self.connection = connection
+        self.pending: list[dict] = []
+
+    def add(self, outcome: dict) -> None:
+        self.pending.append(outcome)
+        if len(self.pending) >= RECORDED_TOGETHER:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        pending, self.pending = self.pending, []
+        if self.connection is not None:
+            self.connection.execute(_SETTLE, pending)
+        else:
+            db.session.connection().execute(_SETTLE, pending)
+            db.session.commit()
+
+
+@contextmanager
+def _outcomes() -> Iterator[_OutcomeLog]:
+    """Where the outcomes of a batch are committed, a few at a time and whatever happens last.
+
+    A connection of its own in autocommit mode: a few outcomes are one statement, without the
     session's BEGIN and COMMIT around it. On PostgreSQL it also does not wait for the WAL flush,
     so a worker is not bound to the disk's sync rate; only a crash of the database server itself
     can lose the last fraction of a second of these records, and those emails are then sent
     again, the same at-least-once case as a worker dying after the SMTP server accepted an email.
     A database that is one connection in all (the tests' in-memory SQLite) has no second
-    connection to give: the session commits each outcome there (None).
+    connection to give: the session commits the outcomes there.
     """
     if isinstance(db.engine.pool, SingletonThreadPool | StaticPool):
-        yield None
+        log = _OutcomeLog(None)
+        try:
+            yield log
+        finally:
+            log.flush()
         return
     on_postgresql = db.engine.dialect.name == "postgresql"
     with db.engine.connect() as connection:
         connection = connection.execution_options(isolation_level="AUTOCOMMIT")
         if on_postgresql:
             connection.exec_driver_sql("SET synchronous_commit TO OFF")
+        log = _OutcomeLog(connection)
         try:
-            yield connection
+            yield log
         finally:
+            # Whatever went wrong with the SMTP server, what it accepted is recorded first.
+            log.flush()
             if on_postgresql:
                 connection.exec_driver_sql("RESET synchronous_commit")
 
 
 def _refused(outbox_id: int, worker_id: str, code: int, reason: str, report: BatchReport,
-             outcomes: Connection | None = None) -> None:
+             outcomes: _OutcomeLog | None = None) -> None:
     if code >= 500:
         _settle(outbox_id, worker_id, status=OutboxStatus.FAILED, error=f"{code} {reason}", on=outcomes)
         report.failed += 1
@@ -352,7 +386,7 @@ def _refused(outbox_id: int, worker_id: str, code: int, reason: str, report: Bat
 
 
 def _retry_later(outbox_id: int, worker_id: str, reason: str, report: BatchReport,
-                 outcomes: Connection | None = None) -> None:
+                 outcomes: _OutcomeLog | None = None) -> None:
     row = db.session.get(NotificationOutbox, outbox_id)
     config = current_app.config
     if row.attempts >= config["NOTIFY_MAX_ATTEMPTS"]:
@@ -385,12 +419,16 @@ _SETTLE = (
 
 
 def _settle(outbox_id: int, worker_id: str, *, status: str, error: str | None = None, due_at=None,
-            on: Connection | None = None) -> None:
-    """Record a row's outcome on ``on`` (see :func:`_outcomes`), or in the session's transaction."""
-    (on or db.session.connection()).execute(_SETTLE, {
+            on: _OutcomeLog | None = None) -> None:
+    """Record a row's outcome in ``on`` (see :func:`_outcomes`), or in the session's transaction."""
+    outcome = {
         "outbox_id": outbox_id, "worker_id": worker_id, "new_status": status, "last_error": error,
         "sent_at": utcnow() if status == OutboxStatus.SENT else None, "due_at": due_at,
-    })
+    }
+    if on is not None:
+        on.add(outcome)
+    else:
+        db.session.connection().execute(_SETTLE, outcome)
 
 
 def _describe(recipients: dict) -> str:

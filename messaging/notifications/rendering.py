@@ -11,7 +11,6 @@ from uuid import uuid4
 
 from flask import current_app
 from flask_mailman import EmailMultiAlternatives
-from flask_mailman.message import sanitize_address
 
 from messaging.models import ParticipantType
 
@@ -80,15 +79,30 @@ class FrozenEmail:
     data: bytes
 
 
+def envelope_address(address: str) -> str:
+    """A bare address for the SMTP envelope, its domain in IDNA ("bücher.example" -> "xn--bcher-kva.example").
+    The headers keep the names; working the envelope out of them again (Flask-Mailman parses
+    every address of every email with the email package's full header parser) cost a tenth of
+    a worker's time."""
+    local_part, _, domain = address.rpartition("@")
+    if "\n" in address or "\r" in address or not local_part:
+        raise ValueError(f"Invalid address {address!r}")
+    return f"{local_part}@{domain.encode('idna').decode('ascii')}"
+
+
 class NotificationMessage(EmailMultiAlternatives):
     frozen: FrozenEmail | None = None
 
+    def __init__(self, *, envelope_sender: str, envelope_recipient: str, **fields):
+        super().__init__(**fields)
+        self.envelope_sender = envelope_sender
+        self.envelope_recipient = envelope_recipient
+
     def freeze(self) -> None:
         """Work out the envelope and the bytes now; the SMTP backend then sends them as they are."""
-        encoding = self.encoding or current_app.extensions["mailman"].default_charset
         self.frozen = FrozenEmail(
-            sender=sanitize_address(self.from_email, encoding),
-            recipients=[sanitize_address(address, encoding) for address in self.recipients()],
+            sender=envelope_address(self.envelope_sender),
+            recipients=[envelope_address(self.envelope_recipient)],
             data=self.message().as_bytes(linesep="\r\n"),
         )
 
@@ -124,6 +138,8 @@ def build_email(notification: NotificationEmail, *, domain: str, connection=None
         body=text_body,
         from_email=from_header,
         to=[formataddr((notification.recipient_name, notification.recipient_email))],
+        envelope_sender=default_address,
+        envelope_recipient=notification.recipient_email,
         reply_to=[notification.reply_address] if notification.reply_address else None,
         headers=headers,
         connection=connection,
