@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from functools import cache
 
 from flask import current_app
-from sqlalchemy import and_, bindparam, exists, func, select, text, update
+from sqlalchemy import Interval, and_, bindparam, exists, func, literal, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -33,6 +33,13 @@ class MessageNotificationService:
             self._apply_new_conversation_defaults(conversation_id, sender)
         # Core execution on the session's connection (same transaction): the ORM layer has nothing to add here.
         connection = self.session.connection()
+        if connection.dialect.name == "postgresql":
+            # One statement, one round trip: the recipients are read and queued inside the database.
+            return connection.execute(_QUEUE_FOR_RECIPIENTS, {
+                "conversation_id": conversation_id, "sender_type": sender.type, "sender_id": sender.id,
+                "message_id": message_id, "now": now, "due": now + self.delay, "min_interval": self.min_interval,
+            }).rowcount
+        # SQLite has no interval arithmetic to place the next email after the last one: two statements.
         recipients = connection.execute(
             _RECIPIENTS, {"conversation_id": conversation_id, "sender_type": sender.type, "sender_id": sender.id}
         ).all()
@@ -103,10 +110,8 @@ _RECIPIENTS = select(ConversationParticipant.id, _LAST_EMAILED).where(
 )
 
 
-@cache
-def _upsert(dialect_name: str):
-    insert = _INSERTS[dialect_name](NotificationOutbox)
-    # A message arriving while an email waits joins it: the waiting row keeps its due time.
+def _joining_the_waiting_email(insert):
+    """A message arriving while an email waits joins it: the waiting row keeps its due time."""
     return insert.on_conflict_do_update(
         index_elements=[NotificationOutbox.participant_id],
         # A literal, as in the index: PostgreSQL infers a partial index only from the same predicate.
@@ -116,6 +121,39 @@ def _upsert(dialect_name: str):
             "message_count": NotificationOutbox.message_count + 1,
         },
     )
+
+
+@cache
+def _upsert(dialect_name: str):
+    return _joining_the_waiting_email(_INSERTS[dialect_name](NotificationOutbox))
+
+
+# PostgreSQL: due at the delay from now, or at the minimum interval after the last email, whichever is later.
+_QUEUE_FOR_RECIPIENTS = _joining_the_waiting_email(
+    postgresql.insert(NotificationOutbox).from_select(
+        ["participant_id", "conversation_id", "status", "first_message_id", "last_message_id", "message_count",
+         "created_at", "due_at", "attempts"],
+        select(
+            ConversationParticipant.id,
+            bindparam("conversation_id"),
+            literal(OutboxStatus.PENDING),
+            bindparam("message_id"),
+            bindparam("message_id"),
+            literal(1),
+            bindparam("now", type_=NotificationOutbox.created_at.type),
+            # greatest() passes over the NULL of someone never emailed.
+            func.greatest(
+                bindparam("due", type_=NotificationOutbox.due_at.type),
+                _LAST_EMAILED + bindparam("min_interval", type_=Interval()),
+            ),
+            literal(0),
+        ).where(
+            ConversationParticipant.conversation_id == bindparam("conversation_id"),
+            ConversationParticipant.email_notifications.is_(True),
+            _others(bindparam("sender_type"), bindparam("sender_id")),
+        ),
+    )
+)
 
 
 def notification_service(session: Session) -> MessageNotificationService:
