@@ -88,16 +88,3 @@ def _sqlite_pragmas(dbapi_connection, _connection_record):
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
-
-
-@event.listens_for(Engine, "connect")
-def _postgresql_custom_plans(dbapi_connection, _connection_record):
-    """Plan every statement for its own values. psycopg prepares a statement on its fifth run,
-    and PostgreSQL may then switch to one generic plan for all values; on skewed data that plan
-    is the wrong one (the admin badge walked 12,000 rows of an index instead of 1,700 of the
-    one that covers it: 13 ms instead of 1)."""
-    if not type(dbapi_connection).__module__.startswith("psycopg"):
-        return
-    with dbapi_connection.cursor() as cursor:
-        cursor.execute("SET plan_cache_mode = force_custom_plan")
-    dbapi_connection.commit()

@@ -20,6 +20,7 @@ from enum import Enum
 from sqlalchemy import BindParameter, Select, bindparam
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import visitors
 
 
 @dataclass(frozen=True)
@@ -31,9 +32,14 @@ class _Compiled:
     fixed: dict
 
 
-def parameter(name: str) -> BindParameter:
+def parameter(name: str, type_=None) -> BindParameter:
     """A placeholder given its value at each execution."""
-    return bindparam(name, required=False)
+    return bindparam(name, type_=type_, required=False)
+
+
+def _inline_fixed_value(parameter: BindParameter) -> None:
+    if parameter.value is not None and parameter.callable is None:
+        parameter.literal_execute = True
 
 
 def _driver_value(value):
@@ -56,8 +62,13 @@ class PreparedSelect:
     def _compiled_for(self, dialect) -> _Compiled:
         compiled = self._by_dialect.get(dialect.name)
         if compiled is None:
-            # render_postcompile turns IN lists into plain placeholders, one per value.
-            statement = self._build().compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+            # Values fixed when the statement was built are written into its text (render_postcompile
+            # renders a literal_execute parameter inline). The driver prepares a statement it runs
+            # often, and PostgreSQL may then plan it once for any values: a role or status left as
+            # a parameter got a plan that suits none in particular (the admin badge read 12,000
+            # index rows instead of 1,700, 13 ms instead of 1).
+            statement = visitors.cloned_traverse(self._build(), {}, {"bindparam": _inline_fixed_value})
+            statement = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
             fixed = {name: _driver_value(value) for name, value in statement.params.items() if value is not None}
             positions = tuple(statement.positiontup) if statement.positional else None
             compiled = _Compiled(str(statement), positions, fixed)

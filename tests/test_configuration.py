@@ -23,17 +23,3 @@ def test_production_starts_with_both(monkeypatch, tmp_path):
     assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("prod.sqlite3")
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert not app.debug and not app.testing
-
-
-def test_every_database_connection_is_set_up_for_this_app(app):
-    """SQLite enforces foreign keys; PostgreSQL plans each statement for its own values, so a
-    prepared statement never settles on one generic plan that is wrong for skewed data."""
-    from sqlalchemy import text
-
-    from messaging.extensions import db
-    from tests.conftest import uses_postgres
-
-    if uses_postgres():
-        assert db.session.scalar(text("SHOW plan_cache_mode")) == "force_custom_plan"
-    else:
-        assert db.session.scalar(text("PRAGMA foreign_keys")) == 1

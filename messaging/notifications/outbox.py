@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from messaging.identity import Principal
 from messaging.models import ConversationParticipant
 from messaging.models.notifications import NotificationOutbox, NotificationPreference, OutboxStatus
+from messaging.prepared_statements import PreparedSelect, parameter
 
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
@@ -35,10 +36,10 @@ class MessageNotificationService:
         connection = self.session.connection()
         if connection.dialect.name == "postgresql":
             # One statement, one round trip: the recipients are read and queued inside the database.
-            return connection.execute(_QUEUE_FOR_RECIPIENTS, {
-                "conversation_id": conversation_id, "sender_type": sender.type, "sender_id": sender.id,
-                "message_id": message_id, "now": now, "due": now + self.delay, "min_interval": self.min_interval,
-            }).rowcount
+            return _QUEUE_FOR_RECIPIENTS.execute(
+                self.session, conversation_id=conversation_id, sender_type=sender.type, sender_id=sender.id,
+                message_id=message_id, now=now, due=now + self.delay, min_interval=self.min_interval,
+            ).rowcount
         # SQLite has no interval arithmetic to place the next email after the last one: two statements.
         recipients = connection.execute(
             _RECIPIENTS, {"conversation_id": conversation_id, "sender_type": sender.type, "sender_id": sender.id}
@@ -129,31 +130,32 @@ def _upsert(dialect_name: str):
 
 
 # PostgreSQL: due at the delay from now, or at the minimum interval after the last email, whichever is later.
-_QUEUE_FOR_RECIPIENTS = _joining_the_waiting_email(
+# Run on every message sent: compiled once (messaging/prepared_statements.py).
+_QUEUE_FOR_RECIPIENTS = PreparedSelect(lambda: _joining_the_waiting_email(
     postgresql.insert(NotificationOutbox).from_select(
         ["participant_id", "conversation_id", "status", "first_message_id", "last_message_id", "message_count",
          "created_at", "due_at", "attempts"],
         select(
             ConversationParticipant.id,
-            bindparam("conversation_id"),
+            parameter("conversation_id"),
             literal(OutboxStatus.PENDING),
-            bindparam("message_id"),
-            bindparam("message_id"),
+            parameter("message_id"),
+            parameter("message_id"),
             literal(1),
-            bindparam("now", type_=NotificationOutbox.created_at.type),
+            parameter("now", type_=NotificationOutbox.created_at.type),
             # greatest() passes over the NULL of someone never emailed.
             func.greatest(
-                bindparam("due", type_=NotificationOutbox.due_at.type),
-                _LAST_EMAILED + bindparam("min_interval", type_=Interval()),
+                parameter("due", type_=NotificationOutbox.due_at.type),
+                _LAST_EMAILED + parameter("min_interval", type_=Interval()),
             ),
             literal(0),
         ).where(
-            ConversationParticipant.conversation_id == bindparam("conversation_id"),
+            ConversationParticipant.conversation_id == parameter("conversation_id"),
             ConversationParticipant.email_notifications.is_(True),
-            _others(bindparam("sender_type"), bindparam("sender_id")),
+            _others(parameter("sender_type"), parameter("sender_id")),
         ),
     )
-)
+))
 
 
 def notification_service(session: Session) -> MessageNotificationService:
