@@ -216,14 +216,13 @@ def _accounts(participants) -> dict:
     return found
 
 
-# One email travels while the one before it is recorded: the SMTP server's answer and the
-# database's are waited for side by side. More ahead than this only widens what a killed
-# worker would send twice.
+# One email travels while the next is built. More ahead than this would not go faster (one
+# connection sends one email at a time) and would widen what a killed worker sends twice.
 SENDS_AHEAD = 2
 
 
 def _send_all(notifications: list[NotificationEmail], worker_id: str, report: BatchReport) -> None:
-    """Send through one connection; settle each row as soon as the server has answered for it.
+    """Send through one connection; record each row's outcome as the server answers for it.
 
     Each email is built just before it is handed to the sender, so building one overlaps
     sending the one before."""
@@ -261,7 +260,9 @@ def _send_all(notifications: list[NotificationEmail], worker_id: str, report: Ba
                     _settle(outbox_id, worker_id, status=OutboxStatus.SENT, on=outcomes)
                     report.sent += 1
                 in_flight.popleft()
-            db.session.commit()  # a row that could not be built, when no answer came after it
+            # A retry read its row's attempts: end that read, so the next claim does not write from a
+            # snapshot older than the outcomes written meanwhile (SQLite refuses that).
+            db.session.commit()
     except (OSError, smtplib.SMTPException) as error:
         # The server is gone or unreachable: every row not yet answered for waits and tries again
         # (the sender sent nothing after the connection failed, see _SmtpSender).
