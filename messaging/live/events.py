@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from functools import cached_property
 
 from flask import current_app
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from messaging.clock import utcnow
@@ -59,15 +59,10 @@ def announce(
     ``to_all_mediators``: every mediator hears of it even when the conversation is not (or no
     longer) escalated: a resolution reaches the admins whose escalation lists still show it.
     """
-    conversation_type, vendor_id, escalated_at, resolved_at = session.execute(
-        select(Conversation.conversation_type, Conversation.vendor_id, Conversation.escalated_at,
-               Conversation.resolved_at).where(Conversation.id == conversation_id)
-    ).one()
-    participants = session.execute(
-        select(ConversationParticipant.participant_type, ConversationParticipant.participant_id).where(
-            ConversationParticipant.conversation_id == conversation_id
-        )
-    ).all()
+    # The conversation and its people in one read: a row per participant, each carrying the conversation.
+    rows = session.execute(_CONVERSATION_AND_PARTICIPANTS, {"conversation_id": conversation_id}).all()
+    conversation_type, vendor_id, escalated_at, resolved_at = rows[0][:4]
+    participants = [(row.participant_type, row.participant_id) for row in rows if row.participant_type is not None]
     escalated = escalated_at is not None and resolved_at is None
     audiences = conversation_audiences(conversation_type, vendor_id, participants, escalated or to_all_mediators)
     _record(session, name, conversation_id, audiences, data)
@@ -78,17 +73,26 @@ def announce_read(session: Session, reader: Principal, conversation_id: int) -> 
     _record(session, CONVERSATION_READ, conversation_id, [personal_audience(reader)], {})
 
 
+_CONVERSATION_AND_PARTICIPANTS = (
+    select(Conversation.conversation_type, Conversation.vendor_id, Conversation.escalated_at,
+           Conversation.resolved_at, ConversationParticipant.participant_type, ConversationParticipant.participant_id)
+    .outerjoin(ConversationParticipant, ConversationParticipant.conversation_id == Conversation.id)
+    .where(Conversation.id == bindparam("conversation_id"))
+)
+# One multi-row INSERT for all audiences; each id comes back with its audience (in no promised order).
+_INSERT_EVENTS = insert(LiveEvent).returning(LiveEvent.id, LiveEvent.audience)
+
+
 def _record(session: Session, name: str, conversation_id: int, audiences: list[str], data: dict) -> None:
+    if not audiences:
+        return
     body = json.dumps({"conversation_id": conversation_id, **data}, separators=(",", ":"))
     now = utcnow()
-    events = []
-    for audience in audiences:
-        event_id = session.execute(
-            insert(LiveEvent)
-            .values(audience=audience, name=name, conversation_id=conversation_id, data=body, created_at=now)
-            .returning(LiveEvent.id)
-        ).scalar_one()
-        events.append(Event(event_id, audience, name, body))
-    if events:
-        broker = current_app.extensions["live_broker"]
-        after_commit(session, lambda: broker.publish(events))
+    inserted = session.execute(_INSERT_EVENTS, [
+        {"audience": audience, "name": name, "conversation_id": conversation_id, "data": body, "created_at": now}
+        for audience in audiences
+    ]).all()
+    # Published in the order the database numbered them, as a stream replays them after Last-Event-ID.
+    events = sorted((Event(event_id, audience, name, body) for event_id, audience in inserted), key=lambda e: e.id)
+    broker = current_app.extensions["live_broker"]
+    after_commit(session, lambda: broker.publish(events))
