@@ -345,34 +345,37 @@ class _OutcomeLog:
 
 @contextmanager
 def _outcomes() -> Iterator[_OutcomeLog]:
-    """Where the outcomes of a batch are committed, a few at a time and whatever happens last.
-
-    A connection of its own in autocommit mode: a few outcomes are one statement, without the
-    session's BEGIN and COMMIT around it. On PostgreSQL it also does not wait for the WAL flush,
-    so a worker is not bound to the disk's sync rate; only a crash of the database server itself
-    can lose the last fraction of a second of these records, and those emails are then sent
-    again, the same at-least-once case as a worker dying after the SMTP server accepted an email.
-    A database that is one connection in all (the tests' in-memory SQLite) has no second
-    connection to give: the session commits the outcomes there.
-    """
-    if isinstance(db.engine.pool, SingletonThreadPool | StaticPool):
-        log = _OutcomeLog(None)
-        try:
-            yield log
-        finally:
-            log.flush()
-        return
-    on_postgresql = db.engine.dialect.name == "postgresql"
-    with db.engine.connect() as connection:
-        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
-        if on_postgresql:
-            connection.exec_driver_sql("SET synchronous_commit TO OFF")
+    """Where the outcomes of a batch are committed, a few at a time and whatever happens last."""
+    with _outcome_connection() as connection:
         log = _OutcomeLog(connection)
         try:
             yield log
         finally:
             # Whatever went wrong with the SMTP server, what it accepted is recorded first.
             log.flush()
+
+
+@contextmanager
+def _outcome_connection() -> Iterator[Connection | None]:
+    """A connection of its own in autocommit mode: a few outcomes are one statement, without the
+    session's BEGIN and COMMIT around it. On PostgreSQL it also does not wait for the WAL flush,
+    so a worker is not bound to the disk's sync rate; only a crash of the database server itself
+    can lose the last fraction of a second of these records, and those emails are then sent
+    again, the same at-least-once case as a worker dying after the SMTP server accepted an email.
+    A database that is one connection in all (the tests' in-memory SQLite) has no second
+    connection to give: None, and the session commits the outcomes there.
+    """
+    if isinstance(db.engine.pool, SingletonThreadPool | StaticPool):
+        yield None
+        return
+    on_postgresql = db.engine.dialect.name == "postgresql"
+    with db.engine.connect() as connection:
+        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        if on_postgresql:
+            connection.exec_driver_sql("SET synchronous_commit TO OFF")
+        try:
+            yield connection
+        finally:
             if on_postgresql:
                 connection.exec_driver_sql("RESET synchronous_commit")
 

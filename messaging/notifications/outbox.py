@@ -104,11 +104,13 @@ _LAST_EMAILED = (
     )
     .scalar_subquery()
 )
-_RECIPIENTS = select(ConversationParticipant.id, _LAST_EMAILED).where(
-    ConversationParticipant.conversation_id == bindparam("conversation_id"),
+# Who hears of a message: the conversation's other participants whose email is on.
+_WANTS_EMAIL = (
+    ConversationParticipant.conversation_id == parameter("conversation_id"),
     ConversationParticipant.email_notifications.is_(True),
-    _others(bindparam("sender_type"), bindparam("sender_id")),
+    _others(parameter("sender_type"), parameter("sender_id")),
 )
+_RECIPIENTS = select(ConversationParticipant.id, _LAST_EMAILED).where(*_WANTS_EMAIL)
 
 
 def _joining_the_waiting_email(insert):
@@ -149,11 +151,7 @@ _QUEUE_FOR_RECIPIENTS = PreparedSelect(lambda: _joining_the_waiting_email(
                 _LAST_EMAILED + parameter("min_interval", type_=Interval()),
             ),
             literal(0),
-        ).where(
-            ConversationParticipant.conversation_id == parameter("conversation_id"),
-            ConversationParticipant.email_notifications.is_(True),
-            _others(parameter("sender_type"), parameter("sender_id")),
-        ),
+        ).where(*_WANTS_EMAIL),
     )
 ))
 
