@@ -60,7 +60,7 @@ def announce(
     longer) escalated: a resolution reaches the admins whose escalation lists still show it.
     """
     # The conversation and its people in one read: a row per participant, each carrying the conversation.
-    rows = session.execute(_CONVERSATION_AND_PARTICIPANTS, {"conversation_id": conversation_id}).all()
+    rows = session.connection().execute(_CONVERSATION_AND_PARTICIPANTS, {"conversation_id": conversation_id}).all()
     conversation_type, vendor_id, escalated_at, resolved_at = rows[0][:4]
     participants = [(row.participant_type, row.participant_id) for row in rows if row.participant_type is not None]
     escalated = escalated_at is not None and resolved_at is None
@@ -73,14 +73,20 @@ def announce_read(session: Session, reader: Principal, conversation_id: int) -> 
     _record(session, CONVERSATION_READ, conversation_id, [personal_audience(reader)], {})
 
 
+# Run on every write of a conversation: built once, and run on the session's connection (Core, on the
+# tables), since the ORM's execution layers cost more than these statements themselves.
+_CONVERSATIONS = Conversation.__table__
+_PARTICIPANTS = ConversationParticipant.__table__
+_EVENTS = LiveEvent.__table__
 _CONVERSATION_AND_PARTICIPANTS = (
-    select(Conversation.conversation_type, Conversation.vendor_id, Conversation.escalated_at,
-           Conversation.resolved_at, ConversationParticipant.participant_type, ConversationParticipant.participant_id)
-    .outerjoin(ConversationParticipant, ConversationParticipant.conversation_id == Conversation.id)
-    .where(Conversation.id == bindparam("conversation_id"))
+    select(_CONVERSATIONS.c.conversation_type, _CONVERSATIONS.c.vendor_id, _CONVERSATIONS.c.escalated_at,
+           _CONVERSATIONS.c.resolved_at, _PARTICIPANTS.c.participant_type, _PARTICIPANTS.c.participant_id)
+    .select_from(_CONVERSATIONS)
+    .outerjoin(_PARTICIPANTS, _PARTICIPANTS.c.conversation_id == _CONVERSATIONS.c.id)
+    .where(_CONVERSATIONS.c.id == bindparam("conversation_id"))
 )
 # One multi-row INSERT for all audiences; each id comes back with its audience (in no promised order).
-_INSERT_EVENTS = insert(LiveEvent).returning(LiveEvent.id, LiveEvent.audience)
+_INSERT_EVENTS = insert(_EVENTS).returning(_EVENTS.c.id, _EVENTS.c.audience)
 
 
 def _record(session: Session, name: str, conversation_id: int, audiences: list[str], data: dict) -> None:
@@ -88,7 +94,7 @@ def _record(session: Session, name: str, conversation_id: int, audiences: list[s
         return
     body = json.dumps({"conversation_id": conversation_id, **data}, separators=(",", ":"))
     now = utcnow()
-    inserted = session.execute(_INSERT_EVENTS, [
+    inserted = session.connection().execute(_INSERT_EVENTS, [
         {"audience": audience, "name": name, "conversation_id": conversation_id, "data": body, "created_at": now}
         for audience in audiences
     ]).all()

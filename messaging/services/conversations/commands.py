@@ -12,8 +12,9 @@ SQL updates (``x = x + 1``), never read-modify-write.
 """
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -46,6 +47,18 @@ from messaging.services.read_models import ConversationContext, MessageItem
 from messaging.unit_of_work import after_rollback
 
 STATUS_NOTES = {ConversationStatus.CLOSED: "Closed by", ConversationStatus.OPEN: "Reopened by"}
+
+
+class WrittenMessage(NamedTuple):
+    """A message as it was written: what the INSERT was given, and the id it returned."""
+
+    id: int
+    conversation_id: int
+    sender_type: ParticipantType
+    sender_id: int
+    content: str
+    is_system_message: bool
+    created_at: datetime
 
 
 @dataclass(frozen=True)
@@ -126,7 +139,7 @@ class ConversationCommands:
             live.announce(self.session, live.STATUS_CHANGED, conversation_id, status=new_status.value)
         return changed
 
-    def post_system_note(self, conversation_id: int, author: Principal, text: str, now: datetime) -> Message:
+    def post_system_note(self, conversation_id: int, author: Principal, text: str, now: datetime) -> WrittenMessage:
         """A note of something that happened ("Closed by …"): shown in the thread, never unread, never the preview."""
         return self.write_message(conversation_id, author, text, now, is_system=True)
 
@@ -195,11 +208,8 @@ class ConversationCommands:
         The guarded UPDATE locks the row (PostgreSQL), so a close running at the same
         moment cannot slip between the status check and the new message.
         """
-        result = self.session.execute(
-            update(Conversation)
-            .where(Conversation.id == conversation_id, Conversation.status == ConversationStatus.OPEN)
-            .values(message_count=Conversation.message_count + 1, last_message_at=now, last_message_preview=preview)
-            .execution_options(synchronize_session=False)
+        result = self.session.connection().execute(
+            _COUNT_MESSAGE_WHILE_OPEN, {"conversation_id": conversation_id, "now": now, "preview": preview}
         )
         if result.rowcount != 1:
             raise ConversationClosed()
@@ -221,20 +231,15 @@ class ConversationCommands:
 
     def write_message(
         self, conversation_id: int, sender: Principal, content: str, now: datetime, *, is_system: bool = False
-    ) -> Message:
-        message = Message(
-            conversation_id=conversation_id,
-            sender_type=sender.type,
-            sender_id=sender.id,
-            content=content,
-            is_system_message=is_system,
-            created_at=now,
-        )
-        self.session.add(message)
-        self.session.flush()
-        return message
+    ) -> WrittenMessage:
+        # Core, not the ORM: nothing to track or read back, and a unit-of-work flush cost more than the INSERT.
+        message_id = self.session.connection().execute(_INSERT_MESSAGE, {
+            "conversation_id": conversation_id, "sender_type": sender.type, "sender_id": sender.id,
+            "content": content, "is_system_message": is_system, "created_at": now,
+        }).scalar_one()
+        return WrittenMessage(message_id, conversation_id, sender.type, sender.id, content, is_system, now)
 
-    def attach_files(self, message: Message, files: list[ValidatedFile], now: datetime) -> list[MessageAttachment]:
+    def attach_files(self, message: WrittenMessage, files: list[ValidatedFile], now: datetime) -> list[MessageAttachment]:
         """Store the files and their rows; should the transaction not commit, the files go too."""
         stored = self.attachments.store_all(message.conversation_id, files, now=now)
         after_rollback(self.session, lambda: self.attachments.discard(stored))
@@ -256,20 +261,12 @@ class ConversationCommands:
         return attachments
 
     def _count_unread_for_others(self, conversation_id: int, sender: Principal) -> None:
-        self.session.execute(
-            update(ConversationParticipant)
-            .where(
-                ConversationParticipant.conversation_id == conversation_id,
-                ~and_(
-                    ConversationParticipant.participant_type == sender.type,
-                    ConversationParticipant.participant_id == sender.id,
-                ),
-            )
-            .values(unread_count=ConversationParticipant.unread_count + 1)
-            .execution_options(synchronize_session=False)
+        self.session.connection().execute(
+            _COUNT_UNREAD_FOR_OTHERS,
+            {"in_conversation": conversation_id, "sender_type": sender.type, "sender_id": sender.id},
         )
 
-    def queue_emails(self, message: Message, sender: Principal, now: datetime, *, new_conversation: bool) -> None:
+    def queue_emails(self, message: WrittenMessage, sender: Principal, now: datetime, *, new_conversation: bool) -> None:
         """Outbox rows for the other participants' emails, in this same transaction (a worker sends them)."""
         notification_service(self.session).notify_new_message(
             conversation_id=message.conversation_id, message_id=message.id, sender=sender, now=now,
@@ -305,6 +302,36 @@ class ConversationCommands:
                 ConversationParticipant.participant_id == principal.id,
             )
         )
+
+
+# The statements of every message sent, built once (Core, on the tables): building them per call,
+# and the ORM's handling of them, cost more than the database spends running them.
+_CONVERSATIONS = Conversation.__table__
+_PARTICIPANTS = ConversationParticipant.__table__
+_MESSAGES = Message.__table__
+
+_COUNT_MESSAGE_WHILE_OPEN = (
+    update(_CONVERSATIONS)
+    .where(_CONVERSATIONS.c.id == bindparam("conversation_id"), _CONVERSATIONS.c.status == ConversationStatus.OPEN)
+    .values(
+        message_count=_CONVERSATIONS.c.message_count + 1,
+        last_message_at=bindparam("now"),
+        last_message_preview=bindparam("preview"),
+    )
+)
+_COUNT_UNREAD_FOR_OTHERS = (
+    update(_PARTICIPANTS)
+    .where(
+        # Not "conversation_id": an UPDATE keeps its columns' names for the SET clause.
+        _PARTICIPANTS.c.conversation_id == bindparam("in_conversation"),
+        ~and_(
+            _PARTICIPANTS.c.participant_type == bindparam("sender_type"),
+            _PARTICIPANTS.c.participant_id == bindparam("sender_id"),
+        ),
+    )
+    .values(unread_count=_PARTICIPANTS.c.unread_count + 1)
+)
+_INSERT_MESSAGE = insert(_MESSAGES).returning(_MESSAGES.c.id)
 
 
 def _check_may_start(policy: RolePolicy, draft: NewConversation) -> None:
