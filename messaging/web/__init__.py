@@ -11,6 +11,8 @@ from messaging.services import attachment_service, messaging_service, messaging_
 from messaging.services.acting_vendor import vendor_name
 from messaging.services.vendor_unread import unread_by_vendor
 from messaging.web import bidi, htmx, humanize, inbox, settings, shop_account, sign_in
+from messaging.web.conversation_rows import conversation_rows
+from messaging.web.counterparts import counterpart_name
 from messaging.web.error_pages import register_error_pages
 from messaging.web.forms import recipient_value
 from messaging.web.message_body import message_body
@@ -42,25 +44,31 @@ def init_app(app: Flask) -> None:
     app.add_template_global(thread_rows)
     app.add_template_filter(highlight)
     app.add_template_global(open_anchor)
+    app.add_template_global(counterpart_name)
+    app.add_template_global(conversation_rows)
+    # What is the same for every request is a global, set once; the context processor below runs
+    # for every render_template and keeps to what depends on who is signed in.
+    app.jinja_env.globals.update(
+        htmx_script=HTMX_SCRIPT,
+        events=htmx,
+        unread_total=_unread_total,
+        switchable_vendors=_switchable_vendors,
+        unread_by_vendor=_unread_by_vendor,
+        shop_name=_shop_name,
+        max_upload_text=_max_upload_text,
+        max_upload_bytes=_max_upload_bytes,
+        customers_can_start=messaging_settings.customers_can_start,
+    )
     app.context_processor(_layout_context)
 
 
 def _layout_context() -> dict:
-    """What every layout needs; the badge count and vendor list load only when a layout asks."""
+    """What every layout needs; the badge count and vendor list load only when a layout asks (the globals above)."""
     principal = session_principal()
     return {
         "principal": principal,
         "role_pages": role_of(principal.type).pages if principal else None,
         "poll_seconds": current_app.config["POLL_INTERVAL_SECONDS"],
-        "htmx_script": HTMX_SCRIPT,
-        "events": htmx,
-        "unread_total": _unread_total,
-        "switchable_vendors": lambda: sign_in.vendors_to_switch_to(principal, current_user),
-        "unread_by_vendor": lambda vendors: unread_by_vendor(principal, [vendor.id for vendor in vendors]),
-        "shop_name": lambda: vendor_name(principal.vendor_id if principal else None),
-        "max_upload_text": lambda: humanize.file_size(attachment_service().displayed_max_file_size_bytes()),
-        "max_upload_bytes": lambda: attachment_service().displayed_max_file_size_bytes(),
-        "customers_can_start": messaging_settings.customers_can_start,
     }
 
 
@@ -70,3 +78,24 @@ def _unread_total() -> int:
         principal = session_principal()
         g.unread_total = messaging_service().get_unread_count(principal) if principal else 0
     return g.unread_total
+
+
+def _switchable_vendors() -> list:
+    return sign_in.vendors_to_switch_to(session_principal(), current_user)
+
+
+def _unread_by_vendor(vendors) -> dict:
+    return unread_by_vendor(session_principal(), [vendor.id for vendor in vendors])
+
+
+def _shop_name() -> str | None:
+    principal = session_principal()
+    return vendor_name(principal.vendor_id if principal else None)
+
+
+def _max_upload_text() -> str:
+    return humanize.file_size(attachment_service().displayed_max_file_size_bytes())
+
+
+def _max_upload_bytes() -> int:
+    return attachment_service().displayed_max_file_size_bytes()

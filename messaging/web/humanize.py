@@ -1,7 +1,7 @@
 """Times and sizes as people read them: "26 Nov 2026, 14:32 UTC", "1.2 MB"."""
 from datetime import datetime
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from messaging.clock import isoformat_utc
 
@@ -11,8 +11,9 @@ def time_tag(moment: datetime | None) -> Markup:
     "5 min ago" in the reader's language (Intl.RelativeTimeFormat) with local time on hover."""
     if moment is None:
         return Markup("")
-    exact = moment.strftime("%-d %b %Y, %H:%M UTC")
-    return Markup('<time datetime="{0}" title="{1}" data-relative>{1}</time>').format(isoformat_utc(moment), exact)
+    # An f-string of escaped parts: Markup.format's string.Formatter cost more than the rest of a list row.
+    exact = escape(moment.strftime("%-d %b %Y, %H:%M UTC"))
+    return Markup(f'<time datetime="{escape(isoformat_utc(moment))}" title="{exact}" data-relative>{exact}</time>')
 
 
 def file_size(size_bytes: int) -> str:

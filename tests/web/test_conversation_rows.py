@@ -1,0 +1,95 @@
+"""The list rows' values worked out in Python (messaging/web/conversation_rows.py), and the cheaper
+printing helpers: each must give exactly what the template code it replaced gave."""
+from datetime import datetime
+from types import SimpleNamespace
+
+import pytest
+from markupsafe import Markup
+
+from messaging.clock import isoformat_utc
+from messaging.extensions import db
+from messaging.identity import Principal
+from messaging.models import ConversationType, Customer, ParticipantType
+from messaging.roles import ADMIN, CUSTOMER, VENDOR
+from messaging.services.read_models import ParticipantRef, VendorRef
+from messaging.web.bidi import BIDI_CONTROLS, bidi_safe
+from messaging.web.conversation_rows import ThreadLinks
+from messaging.web.counterparts import counterpart_name
+from messaging.web.forms import ListQuery
+from messaging.web.humanize import time_tag
+from tests.factories import start
+from tests.web.page_support import HTMX, ROLE_PREFIX, text_of
+
+LIST_QUERIES = [
+    ListQuery(),
+    ListQuery(status="closed", page=3),
+    ListQuery(type="vendor_customer", unread=True, escalated=True),
+    ListQuery(q="refund & <b>\"quoted\"</b> 50% off/é?#x=1+2", per_page=50),
+    ListQuery(q="2147483647", context_type="order", context_ref="GG 10042/ü"),
+]
+
+
+@pytest.mark.parametrize("pages", [ADMIN.pages, VENDOR.pages, CUSTOMER.pages], ids=lambda pages: pages.blueprint_name)
+@pytest.mark.parametrize("list_query", LIST_QUERIES)
+def test_thread_links_are_byte_for_byte_url_for(app, pages, list_query):
+    with app.test_request_context():
+        for list_args in (list_query.args(), list_query.args(page=2)):
+            links = ThreadLinks(pages, list_args)
+            for conversation_id, before in ((1, None), (42, None), (2147483647, None), (7, 12), (7, 2147483647)):
+                assert links.href(conversation_id, before=before) == pages.url(
+                    "thread", conversation_id=conversation_id, before=before, **list_args)
+
+
+def _summary(conversation_type, participants, vendor=None):
+    """Only what counterpart_name reads of a ConversationSummary."""
+    return SimpleNamespace(conversation_type=conversation_type, participants=participants, vendor=vendor)
+
+
+STAFF = Principal(ParticipantType.VENDOR, 5, "Gina", vendor_id=1)
+CAROL = ParticipantRef(ParticipantType.CUSTOMER, 9, "Carol <Shopper>")
+CHRIS = ParticipantRef(ParticipantType.CUSTOMER, 10, "Chris")
+GINA = ParticipantRef(ParticipantType.VENDOR, 5, "Gina")
+
+
+def test_counterpart_is_everyone_of_another_kind():
+    conversation = _summary(ConversationType.VENDOR_CUSTOMER, [GINA, CAROL, CHRIS])
+    assert counterpart_name(conversation, STAFF, VENDOR.pages) == "Carol <Shopper>, Chris"
+    assert counterpart_name(_summary(ConversationType.VENDOR_CUSTOMER, [GINA]), STAFF, VENDOR.pages) == "—"
+
+
+def test_customers_see_a_team_never_a_person():
+    customer = Principal(ParticipantType.CUSTOMER, 9, "Carol", vendor_id=1)
+    shop = _summary(ConversationType.VENDOR_CUSTOMER, [GINA, CAROL], vendor=VendorRef(1, "Green Grocer"))
+    assert counterpart_name(shop, customer, CUSTOMER.pages) == "Green Grocer"
+    assert counterpart_name(_summary(ConversationType.ADMIN_CUSTOMER, [CAROL]), customer, CUSTOMER.pages) \
+        == "Marketplace team"
+
+
+def test_counterpart_names_are_escaped_on_the_page(app, service, marketplace, vendor_client):
+    db.session.get(Customer, marketplace.customer_a.id).full_name = "<img src=x onerror=alert(1)>"
+    db.session.commit()
+    conversation = start(service, marketplace.staff_a, ConversationType.VENDOR_CUSTOMER, marketplace.customer_a)
+    for url in (ROLE_PREFIX["vendor"], f"{ROLE_PREFIX['vendor']}/{conversation.id}"):
+        page = text_of(vendor_client.get(url, headers=HTMX))
+        assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+@pytest.mark.parametrize("value", ["plain", "", "naïve café", "a\u202eb", "\u2066x\u2069\u200e\u200f\u061c"])
+def test_bidi_safe_removes_every_control_and_keeps_the_rest(value):
+    cleaned = bidi_safe(value)
+    assert cleaned == "".join(character for character in value if character not in BIDI_CONTROLS)
+    assert isinstance(bidi_safe(Markup(value)), Markup)
+
+
+def test_bidi_safe_leaves_what_is_not_text_alone():
+    assert bidi_safe(3) == 3 and bidi_safe(None) is None
+
+
+@pytest.mark.parametrize("moment", [datetime(2026, 1, 2, 3, 4, 5), datetime(2025, 11, 26, 14, 32), None])
+def test_time_tag_is_what_markup_format_gave(moment):
+    if moment is None:
+        assert time_tag(moment) == Markup("")
+        return
+    expected = Markup('<time datetime="{0}" title="{1}" data-relative>{1}</time>').format(
+        isoformat_utc(moment), moment.strftime("%-d %b %Y, %H:%M UTC"))
+    assert time_tag(moment) == expected and isinstance(time_tag(moment), Markup)
