@@ -4,6 +4,8 @@ Bearer requests carry their credential explicitly, so they need no CSRF token; a
 request authenticated by the session cookie could be forged by another site, so its
 unsafe methods must carry the CSRF token in ``X-CSRFToken``.
 """
+from functools import lru_cache
+
 from flask import current_app, g, request
 from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms.validators import ValidationError
@@ -18,7 +20,13 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def api_tokens() -> ApiTokens:
-    return ApiTokens(current_app.config["SECRET_KEY"], current_app.config["API_TOKEN_MAX_AGE_SECONDS"])
+    return _api_tokens(current_app.config["SECRET_KEY"], current_app.config["API_TOKEN_MAX_AGE_SECONDS"])
+
+
+@lru_cache(maxsize=8)
+def _api_tokens(secret_key: str, max_age_seconds: int) -> ApiTokens:
+    # Every bearer request checks a token: the serializer is made once per key and lifetime, not per request.
+    return ApiTokens(secret_key, max_age_seconds)
 
 
 def authenticate_request(surface: str) -> Principal:
