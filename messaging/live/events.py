@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from messaging.clock import utcnow
 from messaging.identity import Principal
 from messaging.live.audiences import conversation_audiences, personal_audience
-from messaging.models import Conversation, ConversationParticipant, LiveEvent
+from messaging.models import Conversation, ConversationParticipant, ConversationType, LiveEvent, ParticipantType
 from messaging.unit_of_work import after_commit
 
 # Event names: the SSE `event:` field, the same for pages and API clients.
@@ -51,21 +51,44 @@ def sse_frame(name: str, data: str, event_id: int | None = None) -> str:
     return f"{head}event: {name}\ndata: {data}\n\n"
 
 
+@dataclass(frozen=True)
+class Reach:
+    """What decides who may see a conversation: its type, vendor, escalation and participants."""
+
+    conversation_type: ConversationType
+    vendor_id: int | None
+    escalated: bool
+    participants: list[tuple[ParticipantType, int]]
+
+    @classmethod
+    def of(cls, conversation_type, vendor_id, escalated_at, resolved_at, participants) -> "Reach":
+        return cls(conversation_type, vendor_id, escalated_at is not None and resolved_at is None, participants)
+
+
 def announce(
-    session: Session, name: str, conversation_id: int, *, to_all_mediators: bool = False, **data
+    session: Session, name: str, conversation_id: int, *, to_all_mediators: bool = False, reach: Reach | None = None,
+    **data,
 ) -> None:
     """A conversation changed: tell everyone whose pages may show it.
 
     ``to_all_mediators``: every mediator hears of it even when the conversation is not (or no
     longer) escalated: a resolution reaches the admins whose escalation lists still show it.
+    ``reach``: given when the caller's own statements already returned it (a send's UPDATEs do),
+    so that it is not read again.
     """
+    if reach is None:
+        reach = _read_reach(session, conversation_id)
+    audiences = conversation_audiences(
+        reach.conversation_type, reach.vendor_id, reach.participants, reach.escalated or to_all_mediators
+    )
+    _record(session, name, conversation_id, audiences, data)
+
+
+def _read_reach(session: Session, conversation_id: int) -> Reach:
     # The conversation and its people in one read: a row per participant, each carrying the conversation.
     rows = session.connection().execute(_CONVERSATION_AND_PARTICIPANTS, {"conversation_id": conversation_id}).all()
-    conversation_type, vendor_id, escalated_at, resolved_at = rows[0][:4]
     participants = [(row.participant_type, row.participant_id) for row in rows if row.participant_type is not None]
-    escalated = escalated_at is not None and resolved_at is None
-    audiences = conversation_audiences(conversation_type, vendor_id, participants, escalated or to_all_mediators)
-    _record(session, name, conversation_id, audiences, data)
+    return Reach.of(*rows[0][:4], participants)
 
 
 def announce_read(session: Session, reader: Principal, conversation_id: int) -> None:

@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import and_, bindparam, insert, select, update
+from sqlalchemy import Row, and_, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from messaging import live
 from messaging.clock import utcnow
 from messaging.identity import Principal
+from messaging.live.events import Reach
 from messaging.models import (
     Conversation,
     ConversationParticipant,
@@ -111,15 +112,17 @@ class ConversationCommands:
         files = self.attachments.validate_all(uploads)
         require_text_or_files(content, files, field="content")
         now = utcnow()
-        self._record_activity(conversation_id, now, preview_of(content, files))
+        counted = self._record_activity(conversation_id, now, preview_of(content, files))
         self.session.expire(scoped.conversation)
         if not scoped.is_participant:
             self.join_as_participant(conversation_id, principal, now=now)
         message = self.write_message(conversation_id, principal, content, now)
         attachments = self.attach_files(message, files, now)
-        self._count_unread_for_others(conversation_id, principal)
+        others = self._count_unread_for_others(conversation_id, principal)
         self.queue_emails(message, principal, now, new_conversation=False)
-        live.announce(self.session, live.MESSAGE_POSTED, conversation_id, message_id=message.id)
+        # Who may see it, from what the two UPDATEs returned (the sender is a participant by now): no read.
+        reach = Reach.of(*counted, [*others, (principal.type, principal.id)])
+        live.announce(self.session, live.MESSAGE_POSTED, conversation_id, message_id=message.id, reach=reach)
         return assembly.message_item(message, principal.name, attachments)
 
     def change_status(self, principal: Principal, conversation_id: int, new_status: ConversationStatus) -> bool:
@@ -202,17 +205,18 @@ class ConversationCommands:
         self.session.flush()
         return conversation
 
-    def _record_activity(self, conversation_id: int, now: datetime, preview: str) -> None:
-        """Count the message on the conversation, only while it is open.
+    def _record_activity(self, conversation_id: int, now: datetime, preview: str) -> Row:
+        """Count the message on the conversation, only while it is open; returns what decides who sees it.
 
         The guarded UPDATE locks the row (PostgreSQL), so a close running at the same
         moment cannot slip between the status check and the new message.
         """
-        result = self.session.connection().execute(
+        counted = self.session.connection().execute(
             _COUNT_MESSAGE_WHILE_OPEN, {"conversation_id": conversation_id, "now": now, "preview": preview}
-        )
-        if result.rowcount != 1:
+        ).first()
+        if counted is None:
             raise ConversationClosed()
+        return counted
 
     def _set_status(self, conversation_id: int, new_status: ConversationStatus, now: datetime) -> bool:
         """False when a concurrent request made the same change first: nothing more to record."""
@@ -260,11 +264,13 @@ class ConversationCommands:
             self.session.flush()
         return attachments
 
-    def _count_unread_for_others(self, conversation_id: int, sender: Principal) -> None:
-        self.session.connection().execute(
+    def _count_unread_for_others(self, conversation_id: int, sender: Principal) -> list[tuple[ParticipantType, int]]:
+        """One more unread for every other participant; returns who they are."""
+        rows = self.session.connection().execute(
             _COUNT_UNREAD_FOR_OTHERS,
             {"in_conversation": conversation_id, "sender_type": sender.type, "sender_id": sender.id},
         )
+        return [tuple(row) for row in rows]
 
     def queue_emails(self, message: WrittenMessage, sender: Principal, now: datetime, *, new_conversation: bool) -> None:
         """Outbox rows for the other participants' emails, in this same transaction (a worker sends them)."""
@@ -318,6 +324,10 @@ _COUNT_MESSAGE_WHILE_OPEN = (
         last_message_at=bindparam("now"),
         last_message_preview=bindparam("preview"),
     )
+    .returning(
+        _CONVERSATIONS.c.conversation_type, _CONVERSATIONS.c.vendor_id,
+        _CONVERSATIONS.c.escalated_at, _CONVERSATIONS.c.resolved_at,
+    )
 )
 _COUNT_UNREAD_FOR_OTHERS = (
     update(_PARTICIPANTS)
@@ -330,6 +340,7 @@ _COUNT_UNREAD_FOR_OTHERS = (
         ),
     )
     .values(unread_count=_PARTICIPANTS.c.unread_count + 1)
+    .returning(_PARTICIPANTS.c.participant_type, _PARTICIPANTS.c.participant_id)
 )
 _INSERT_MESSAGE = insert(_MESSAGES).returning(_MESSAGES.c.id)
 
