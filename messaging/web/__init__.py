@@ -15,6 +15,7 @@ from messaging.web.conversation_rows import conversation_rows
 from messaging.web.counterparts import counterpart_name
 from messaging.web.error_pages import register_error_pages
 from messaging.web.forms import recipient_value
+from messaging.web.icons import icon
 from messaging.web.message_body import message_body
 from messaging.web.path_ids import CONVERTER_NAME, PageIdConverter
 from messaging.web.search_results import highlight
@@ -46,29 +47,18 @@ def init_app(app: Flask) -> None:
     app.add_template_global(open_anchor)
     app.add_template_global(counterpart_name)
     app.add_template_global(conversation_rows)
-    # What is the same for every request is a global, set once; the context processor below runs
-    # for every render_template and keeps to what depends on who is signed in.
-    app.jinja_env.globals.update(
-        htmx_script=HTMX_SCRIPT,
-        events=htmx,
-        unread_total=_unread_total,
-        switchable_vendors=_switchable_vendors,
-        unread_by_vendor=_unread_by_vendor,
-        shop_name=_shop_name,
-        max_upload_text=_max_upload_text,
-        max_upload_bytes=_max_upload_bytes,
-        customers_can_start=messaging_settings.customers_can_start,
-    )
+    app.add_template_global(icon)
     app.context_processor(_layout_context)
 
 
 def _layout_context() -> dict:
-    """What every layout needs; the badge count and vendor list load only when a layout asks (the globals above)."""
+    """What every layout needs: who is signed in, and LAYOUT_HELPERS (below)."""
     principal = session_principal()
     return {
         "principal": principal,
         "role_pages": role_of(principal.type).pages if principal else None,
         "poll_seconds": current_app.config["POLL_INTERVAL_SECONDS"],
+        **LAYOUT_HELPERS,
     }
 
 
@@ -88,7 +78,7 @@ def _unread_by_vendor(vendors) -> dict:
     return unread_by_vendor(session_principal(), [vendor.id for vendor in vendors])
 
 
-def _shop_name() -> str | None:
+def _shop_name() -> str:
     principal = session_principal()
     return vendor_name(principal.vendor_id if principal else None)
 
@@ -99,3 +89,18 @@ def _max_upload_text() -> str:
 
 def _max_upload_bytes() -> int:
     return attachment_service().displayed_max_file_size_bytes()
+
+
+# Functions, so the badge count or the vendor list load only when a layout asks. Built once, not per
+# render_template; and context values rather than Jinja globals, which every render copies more slowly.
+LAYOUT_HELPERS = {
+    "htmx_script": HTMX_SCRIPT,
+    "events": htmx,
+    "unread_total": _unread_total,
+    "switchable_vendors": _switchable_vendors,
+    "unread_by_vendor": _unread_by_vendor,
+    "shop_name": _shop_name,
+    "max_upload_text": _max_upload_text,
+    "max_upload_bytes": _max_upload_bytes,
+    "customers_can_start": messaging_settings.customers_can_start,
+}
