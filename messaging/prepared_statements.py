@@ -9,10 +9,13 @@ constructing the expression, deriving its cache key, the ORM's execution layers.
 afterwards runs as driver SQL with only its parameters: still through the session's connection
 and transaction, and still seen by engine events (the query-count tests count it).
 
-Rows come back as the driver returns them, without SQLAlchemy's type processing: select plain
-integers and strings. Parameters are declared with :func:`parameter`; enum members (the models
-store their values) are passed as their value.
+:meth:`PreparedSelect.execute` gives the rows as the driver returns them (for plain integers and
+strings); :meth:`PreparedSelect.rows` converts each column as SQLAlchemy would (text to dates on
+SQLite, stored values to enum members) and names them, for the thread and inbox reads that
+used to build ORM objects. Parameters are declared with :func:`parameter`; enum members (the
+models store their values) are passed as their value.
 """
+from collections import namedtuple
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
@@ -30,6 +33,10 @@ class _Compiled:
     positions: tuple[str, ...] | None
     # Values fixed when the statement was built (literals of the expression).
     fixed: dict
+    # (position, conversion) of each result column whose driver value SQLAlchemy's type converts.
+    conversions: tuple[tuple[int, Callable], ...]
+    # A named tuple of the result columns' labels.
+    row_type: type
 
 
 def parameter(name: str, type_=None) -> BindParameter:
@@ -52,12 +59,31 @@ class PreparedSelect:
         self._by_dialect: dict[str, _Compiled] = {}
 
     def execute(self, session: Session, **parameters) -> CursorResult:
+        """The driver's rows, unconverted."""
+        return self._run(session, parameters)[1]
+
+    def rows(self, session: Session, **parameters) -> list[tuple]:
+        """Every row as a named tuple of converted values (dates, enum members, booleans)."""
+        compiled, result = self._run(session, parameters)
+        make, conversions = compiled.row_type._make, compiled.conversions
+        if not conversions:
+            return [make(row) for row in result.fetchall()]
+        rows = []
+        for driver_row in result.fetchall():
+            values = list(driver_row)
+            for position, convert in conversions:
+                if values[position] is not None:
+                    values[position] = convert(values[position])
+            rows.append(make(values))
+        return rows
+
+    def _run(self, session: Session, parameters: dict) -> tuple[_Compiled, CursorResult]:
         connection = session.connection()
         compiled = self._compiled_for(connection.dialect)
         values = compiled.fixed | {name: _driver_value(value) for name, value in parameters.items()}
         if compiled.positions is not None:
-            return connection.exec_driver_sql(compiled.sql, tuple(values[name] for name in compiled.positions))
-        return connection.exec_driver_sql(compiled.sql, values)
+            return compiled, connection.exec_driver_sql(compiled.sql, tuple(values[name] for name in compiled.positions))
+        return compiled, connection.exec_driver_sql(compiled.sql, values)
 
     def _compiled_for(self, dialect) -> _Compiled:
         compiled = self._by_dialect.get(dialect.name)
@@ -71,6 +97,12 @@ class PreparedSelect:
             statement = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
             fixed = {name: _driver_value(value) for name, value in statement.params.items() if value is not None}
             positions = tuple(statement.positiontup) if statement.positional else None
-            compiled = _Compiled(str(statement), positions, fixed)
+            columns = statement._result_columns
+            conversions = tuple(
+                (position, convert) for position, column in enumerate(columns)
+                if (convert := column.type._cached_result_processor(dialect, None)) is not None
+            )
+            row_type = namedtuple("Row", [column.keyname for column in columns], rename=True)
+            compiled = _Compiled(str(statement), positions, fixed, conversions, row_type)
             self._by_dialect[dialect.name] = compiled
         return compiled

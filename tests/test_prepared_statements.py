@@ -1,8 +1,10 @@
 """Statements compiled once (messaging/prepared_statements.py) keep what is fixed in their text."""
+from datetime import datetime
+
 from sqlalchemy import select
 
 from messaging.extensions import db
-from messaging.models import ConversationParticipant, ParticipantType
+from messaging.models import ConversationParticipant, Message, ParticipantType
 from messaging.prepared_statements import PreparedSelect, parameter
 
 
@@ -18,3 +20,22 @@ def test_fixed_values_are_written_into_the_statement_and_only_the_rest_is_a_para
     sql = unread_of_admins._compiled_for(db.engine.dialect).sql
     assert "'admin'" in sql and "> 0" in sql
     assert sql.count("?") + sql.count("%(") == 1
+
+
+def test_rows_come_back_converted_as_the_orm_would_give_them(app, service, marketplace, threads):
+    # The thread and inbox reads render these values directly: a date must be a date on SQLite
+    # (which stores text), a role an enum member, a flag a bool.
+    conversation = threads["vendor_customer"]
+    messages = PreparedSelect(lambda: select(
+        Message.id, Message.sender_type, Message.is_system_message, Message.created_at,
+    ).where(Message.conversation_id == parameter("conversation_id")).order_by(Message.id))
+    rows = messages.rows(db.session, conversation_id=conversation.id)
+    expected = db.session.execute(
+        select(Message.id, Message.sender_type, Message.is_system_message, Message.created_at)
+        .where(Message.conversation_id == conversation.id).order_by(Message.id)
+    ).all()
+    assert rows == [tuple(row) for row in expected] and rows
+    first = rows[0]
+    assert isinstance(first.created_at, datetime)
+    assert isinstance(first.sender_type, ParticipantType)
+    assert first.is_system_message is False

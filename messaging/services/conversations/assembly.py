@@ -4,14 +4,14 @@ Each function loads what a whole page needs in one statement (the participants o
 listed conversation with their names; the shown messages with their attachments), so a
 page costs the same few queries however long it grows.
 """
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from dataclasses import fields
+from functools import partial
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session
 
 from messaging.models import (
-    Conversation,
     ConversationParticipant,
     ConversationStatus,
     ConversationType,
@@ -22,8 +22,10 @@ from messaging.models import (
     User,
 )
 from messaging.models.enums import USER_PARTICIPANT_TYPES
+from messaging.prepared_statements import PreparedSelect, parameter
 from messaging.services.conversations.context import context_of
-from messaging.services.conversations.scope import ScopedConversation
+from messaging.services.conversations.scope import ConversationRow, ScopedConversation
+from messaging.services.conversations.validation import THREAD_PAGE_SIZE
 from messaging.services.names import UNKNOWN_NAME, resolve_names
 from messaging.services.read_models import (
     AttachmentInfo,
@@ -42,7 +44,7 @@ _PARTICIPANTS_WITH_NAMES = (
         ConversationParticipant.conversation_id,
         ConversationParticipant.participant_type,
         ConversationParticipant.participant_id,
-        func.coalesce(User.full_name, Customer.full_name),
+        func.coalesce(User.full_name, Customer.full_name).label("name"),
     )
     .outerjoin(User, and_(
         ConversationParticipant.participant_type.in_(USER_PARTICIPANT_TYPES),
@@ -56,39 +58,73 @@ _PARTICIPANTS_WITH_NAMES = (
 )
 
 
+def _participants_statement(count: int) -> Select:
+    wanted = [parameter(f"conversation_{position}") for position in range(count)]
+    return _PARTICIPANTS_WITH_NAMES.where(ConversationParticipant.conversation_id.in_(wanted))
+
+
+# One statement per power of two of conversations (a thread is 1, an inbox page 32), the list
+# padded with its last id: a handful of statements compiled once instead of one per page length.
+_PARTICIPANTS_OF_UP_TO: dict[int, PreparedSelect] = {}
+
+
 def participants_of(session: Session, conversation_ids: list[int]) -> dict[int, list[ParticipantRef]]:
     participants: dict[int, list[ParticipantRef]] = defaultdict(list)
     if not conversation_ids:
         return participants
-    rows = session.execute(
-        _PARTICIPANTS_WITH_NAMES.where(ConversationParticipant.conversation_id.in_(conversation_ids))
-    ).all()
-    for conversation_id, participant_type, participant_id, name in rows:
+    size = 1 << (len(conversation_ids) - 1).bit_length()
+    statement = _PARTICIPANTS_OF_UP_TO.get(size)
+    if statement is None:
+        statement = _PARTICIPANTS_OF_UP_TO.setdefault(size, PreparedSelect(partial(_participants_statement, size)))
+    last = len(conversation_ids) - 1
+    padded = {f"conversation_{position}": conversation_ids[min(position, last)] for position in range(size)}
+    for conversation_id, participant_type, participant_id, name in statement.rows(session, **padded):
         participants[conversation_id].append(ParticipantRef(participant_type, participant_id, name or UNKNOWN_NAME))
     return participants
 
 
-def messages_with_attachments(
-    session: Session, conversation_id: int, *, before_message_id: int | None, limit: int
-) -> tuple[list[Message], dict[int, list[MessageAttachment]]]:
-    """The newest ``limit`` messages (before one, if given), newest first, with their attachments: one statement."""
-    window = select(Message.id).where(Message.conversation_id == conversation_id)
-    if before_message_id is not None:
-        window = window.where(Message.id < before_message_id)
-    window = window.order_by(Message.id.desc()).limit(limit)
-    rows = session.execute(
-        select(Message, MessageAttachment)
+# A message's attachment as the thread reads it: the columns :func:`attachment_info` needs.
+AttachmentRow = namedtuple("AttachmentRow", ["id", "message_id", "original_filename", "content_type",
+                                             "size_bytes", "is_image"])
+_MESSAGE_COLUMNS = tuple(Message.__table__.columns)
+MessageRow = namedtuple("MessageRow", [column.key for column in _MESSAGE_COLUMNS])
+
+
+def _thread_statement(before_a_message: bool) -> Select:
+    window = select(Message.id).where(Message.conversation_id == parameter("conversation_id"))
+    if before_a_message:
+        window = window.where(Message.id < parameter("before_message_id"))
+    window = window.order_by(Message.id.desc()).limit(THREAD_PAGE_SIZE + 1)
+    return (
+        select(*_MESSAGE_COLUMNS, *(getattr(MessageAttachment, name).label(f"attachment_{name}")
+                                    for name in AttachmentRow._fields))
         .outerjoin(MessageAttachment, MessageAttachment.message_id == Message.id)
         .where(Message.id.in_(window.scalar_subquery()))
         .order_by(Message.id.desc(), MessageAttachment.id)
-    ).all()
-    messages: list[Message] = []
-    attachments: dict[int, list[MessageAttachment]] = defaultdict(list)
-    for message, attachment in rows:
-        if not messages or messages[-1].id != message.id:
-            messages.append(message)
-        if attachment is not None:
-            attachments[message.id].append(attachment)
+    )
+
+
+# Opening a thread reads its page of messages: compiled once, for the latest page and for earlier ones.
+_THREAD_PAGE = {before: PreparedSelect(partial(_thread_statement, before)) for before in (False, True)}
+
+
+def messages_with_attachments(
+    session: Session, conversation_id: int, *, before_message_id: int | None = None
+) -> tuple[list[MessageRow], dict[int, list[AttachmentRow]]]:
+    """The newest messages of a thread page and one more (before one, if given), newest first,
+    with their attachments: one statement."""
+    parameters = {"conversation_id": conversation_id}
+    if before_message_id is not None:
+        parameters["before_message_id"] = before_message_id
+    rows = _THREAD_PAGE[before_message_id is not None].rows(session, **parameters)
+    columns = len(_MESSAGE_COLUMNS)
+    messages: list[MessageRow] = []
+    attachments: dict[int, list[AttachmentRow]] = defaultdict(list)
+    for row in rows:
+        if not messages or messages[-1].id != row.id:
+            messages.append(MessageRow._make(row[:columns]))
+        if row.attachment_id is not None:
+            attachments[row.id].append(AttachmentRow._make(row[columns:]))
     return messages, attachments
 
 
@@ -121,7 +157,7 @@ def summary_of(scoped: ScopedConversation, participants: list[ParticipantRef]) -
     )
 
 
-def escalation_of(conversation: Conversation, names: dict[ParticipantKey, str]) -> EscalationInfo | None:
+def escalation_of(conversation: ConversationRow, names: dict[ParticipantKey, str]) -> EscalationInfo | None:
     """Who escalated and who resolved take part by doing so, so their names are among the participants'."""
     if conversation.escalated_at is None:
         return None
@@ -141,7 +177,8 @@ def summary_fields(summary: ConversationSummary) -> dict:
     return {item.name: getattr(summary, item.name) for item in fields(ConversationSummary)}
 
 
-def message_item(message: Message, sender_name: str, attachments: list[MessageAttachment]) -> MessageItem:
+def message_item(message: Message | MessageRow, sender_name: str,
+                 attachments: list[MessageAttachment | AttachmentRow]) -> MessageItem:
     return MessageItem(
         id=message.id,
         conversation_id=message.conversation_id,
@@ -153,7 +190,7 @@ def message_item(message: Message, sender_name: str, attachments: list[MessageAt
     )
 
 
-def attachment_info(attachment: MessageAttachment, conversation_id: int) -> AttachmentInfo:
+def attachment_info(attachment: MessageAttachment | AttachmentRow, conversation_id: int) -> AttachmentInfo:
     return AttachmentInfo(
         id=attachment.id,
         conversation_id=conversation_id,

@@ -101,7 +101,6 @@ class ConversationCases:
                     message_count=Conversation.message_count + 1, last_message_at=now)
             .execution_options(synchronize_session=False)
         )
-        self.session.expire(conversation)
         if result.rowcount != 1:
             return False
         self.commands.join_as_participant(conversation_id, principal, now=now)
@@ -126,7 +125,6 @@ class ConversationCases:
                     message_count=Conversation.message_count + 1, last_message_at=now)
             .execution_options(synchronize_session=False)
         )
-        self.session.expire(scoped.conversation)
         if result.rowcount != 1:
             return False
         # Resolving is taking part: the admin keeps seeing the conversation afterwards (decisions §7).

@@ -113,7 +113,6 @@ class ConversationCommands:
         require_text_or_files(content, files, field="content")
         now = utcnow()
         counted = self._record_activity(conversation_id, now, preview_of(content, files))
-        self.session.expire(scoped.conversation)
         if not scoped.is_participant:
             self.join_as_participant(conversation_id, principal, now=now)
         message = self.write_message(conversation_id, principal, content, now)
@@ -134,7 +133,6 @@ class ConversationCommands:
             return False
         now = utcnow()
         changed = self._set_status(conversation_id, new_status, now)
-        self.session.expire(scoped.conversation)
         if changed:
             if not scoped.is_participant:
                 self.join_as_participant(conversation_id, principal, now=now)

@@ -4,7 +4,7 @@ Nothing here writes. Every query starts from :mod:`.scope`, so it sees only what
 principal's role policy allows.
 """
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
 
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session
@@ -24,7 +24,15 @@ from messaging.roles import policy_for
 from messaging.services.attachments import MessageAttachmentService
 from messaging.services.conversations import assembly
 from messaging.services.conversations.cases import may_escalate
-from messaging.services.conversations.scope import OWN_ROW, ScopedConversation, as_scoped, load_scoped, scoped_select
+from messaging.services.conversations.scope import (
+    OWN_ROW,
+    ScopedConversation,
+    as_scoped,
+    caller_of,
+    caller_parameters,
+    load_scoped,
+    scoped_select,
+)
 from messaging.services.conversations.validation import THREAD_PAGE_SIZE, checked_paging, checked_search
 from messaging.services.errors import NotFound
 from messaging.services.read_models import AttachmentInfo, ConversationDetail, ConversationPage
@@ -32,8 +40,7 @@ from messaging.services.search import search_clause
 
 
 def _unread_total_statement(principal_type: ParticipantType) -> Select:
-    # The principal of this role, with its ids left as parameters: the same scope rules, built once.
-    caller = Principal(principal_type, parameter("principal_id"), "", parameter("vendor_id"))
+    caller = caller_of(principal_type)
     query = (
         select(func.coalesce(func.sum(OWN_ROW.unread_count), 0))
         .select_from(OWN_ROW)
@@ -96,7 +103,7 @@ class ConversationQueries:
         """The thread of an already loaded conversation: its latest messages, or those before one."""
         conversation_id = scoped.conversation.id
         newest_first, attachments = assembly.messages_with_attachments(
-            self.session, conversation_id, before_message_id=before_message_id, limit=THREAD_PAGE_SIZE + 1
+            self.session, conversation_id, before_message_id=before_message_id
         )
         messages = list(reversed(newest_first[:THREAD_PAGE_SIZE]))
         participants = assembly.participants_of(self.session, [conversation_id])[conversation_id]
@@ -117,50 +124,36 @@ class ConversationQueries:
 
     def page(self, principal: Principal, filters: ListFilters) -> ConversationPage:
         checked_paging(filters.page, filters.per_page)
-        conditions = _filter_conditions(self.session, principal, filters)
-        rows = self.session.execute(
-            scoped_select(principal)
-            .where(*conditions)
-            .order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
-            .limit(filters.per_page)
-            .offset((filters.page - 1) * filters.per_page)
-        ).all()
+        search = checked_search(filters.search)
+        shape = _ListShape.of(principal.type, filters)
+        limit = counted_up_to(filters)
+        values = caller_parameters(principal) | {
+            "context_type": filters.context_type,
+            "context_ref": (filters.context_ref or "").strip(),
+            "per_page": filters.per_page,
+            "skipped": (filters.page - 1) * filters.per_page,
+            "counted_up_to": limit + 1,
+        }
+        if search:
+            # Full text (messages, subject, case context, people, shop): services/search.py keeps the index in step.
+            # Each search is its own statement; the lists without one are compiled once (below).
+            found = search_clause(self.session, search, principal)
+            rows = self.session.execute(_listing_statement(shape, found), values).all()
+            total = self.session.scalar(_total_statement(shape, found), values)
+        else:
+            rows = _listing(shape).rows(self.session, **values)
+            total = _total(shape).execute(self.session, **values).scalar()
         scoped = [as_scoped(row) for row in rows]
         participants = assembly.participants_of(self.session, [item.conversation.id for item in scoped])
         items = [assembly.summary_of(item, participants[item.conversation.id]) for item in scoped]
-        total, more_than_total = self._total(principal, filters, conditions)
         return ConversationPage(
-            items=items, total=total, page=filters.page, per_page=filters.per_page, total_is_exact=not more_than_total,
+            items=items, total=min(total, limit), page=filters.page, per_page=filters.per_page,
+            total_is_exact=total <= limit,
         )
-
-    def _total(self, principal: Principal, filters: ListFilters, conditions: list) -> tuple[int, bool]:
-        """How many conversations match, counted no further than :func:`counted_up_to`, and
-        whether there are more than that (the count is then a lower bound)."""
-        # The total counts conversations, so it joins the caller's own row only when a condition needs it;
-        # a scope of several parts (a mediator's) is counted part by part, in one statement.
-        limit = counted_up_to(filters)
-        counts = []
-        for part in scope_parts(principal, OWN_ROW):
-            query = select(Conversation.id).select_from(Conversation)
-            if part.own_row_join == "inner" or (filters.unread_only and part.own_row_join is None):
-                query = query.join(OWN_ROW, own_row_join(principal, OWN_ROW))
-            elif part.own_row_join == "outer":
-                # An unread filter on this part finds nothing (no own row), which is right: nothing is unread.
-                query = query.outerjoin(OWN_ROW, own_row_join(principal, OWN_ROW))
-            matching = query.where(part.condition, *conditions).limit(limit + 1).subquery()
-            counts.append(select(func.count()).select_from(matching))
-        if len(counts) == 1:
-            total = self.session.scalar(counts[0])
-        else:
-            total = self.session.scalar(select(sum((count.scalar_subquery() for count in counts[1:]),
-                                                   counts[0].scalar_subquery())))
-        return min(total, limit), total > limit
 
     def unread_total(self, principal: Principal) -> int:
         """The header badge: unread messages summed over the caller's conversations in scope."""
-        total = _UNREAD_TOTALS[principal.type].execute(
-            self.session, principal_id=principal.id, vendor_id=principal.vendor_id
-        ).scalar()
+        total = _UNREAD_TOTALS[principal.type].execute(self.session, **caller_parameters(principal)).scalar()
         return int(total or 0)
 
     def attachment(self, principal: Principal, conversation_id: int, attachment_id: int) -> AttachmentDownload:
@@ -189,24 +182,82 @@ def counted_up_to(filters: ListFilters) -> int:
     return max(TOTAL_COUNTED_UP_TO, (filters.page + PAGES_COUNTED_AHEAD) * filters.per_page)
 
 
-def _filter_conditions(session: Session, principal: Principal, filters: ListFilters) -> list:
-    conditions = []
-    if filters.status is not None:
-        conditions.append(Conversation.status == filters.status)
-    if filters.conversation_type is not None:
-        conditions.append(Conversation.conversation_type == filters.conversation_type)
-    if filters.unread_only:
-        conditions.append(OWN_ROW.unread_count > 0)
-    if filters.escalated_only:
-        # Only shop–customer conversations are ever escalated; saying so lets the list be read from
-        # the index of escalated conversations instead of filtering the whole activity order.
-        conditions.append(and_(Conversation.conversation_type == ConversationType.VENDOR_CUSTOMER, escalated_clause()))
-    if filters.context_type:
-        conditions.append(Conversation.context_type == filters.context_type)
-    if filters.context_ref:
-        conditions.append(Conversation.context_ref == filters.context_ref.strip())
-    search = checked_search(filters.search)
-    if search:
-        # Full text (messages, subject, case context, people, shop): services/search.py keeps the index in step.
-        conditions.append(search_clause(session, search, principal))
-    return conditions
+@dataclass(frozen=True)
+class _ListShape:
+    """What a list's statement depends on besides values given at each call: the role and which
+    filters are set (a status or type filter by its value, which has few)."""
+
+    principal_type: ParticipantType
+    status: ConversationStatus | None
+    conversation_type: ConversationType | None
+    unread_only: bool
+    escalated_only: bool
+    by_context_type: bool
+    by_context_ref: bool
+
+    @classmethod
+    def of(cls, principal_type: ParticipantType, filters: ListFilters) -> "_ListShape":
+        return cls(principal_type, filters.status, filters.conversation_type, filters.unread_only,
+                   filters.escalated_only, bool(filters.context_type), bool(filters.context_ref))
+
+    def conditions(self) -> list:
+        conditions = []
+        if self.status is not None:
+            conditions.append(Conversation.status == self.status)
+        if self.conversation_type is not None:
+            conditions.append(Conversation.conversation_type == self.conversation_type)
+        if self.unread_only:
+            conditions.append(OWN_ROW.unread_count > 0)
+        if self.escalated_only:
+            # Only shop–customer conversations are ever escalated; saying so lets the list be read from
+            # the index of escalated conversations instead of filtering the whole activity order.
+            conditions.append(and_(Conversation.conversation_type == ConversationType.VENDOR_CUSTOMER,
+                                   escalated_clause()))
+        if self.by_context_type:
+            conditions.append(Conversation.context_type == parameter("context_type"))
+        if self.by_context_ref:
+            conditions.append(Conversation.context_ref == parameter("context_ref"))
+        return conditions
+
+
+def _listing_statement(shape: _ListShape, *more_conditions) -> Select:
+    return (
+        scoped_select(caller_of(shape.principal_type))
+        .where(*shape.conditions(), *more_conditions)
+        .order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
+        .limit(parameter("per_page"))
+        .offset(parameter("skipped"))
+    )
+
+
+def _total_statement(shape: _ListShape, *more_conditions) -> Select:
+    """How many conversations match, counted no further than ``counted_up_to`` (one more than
+    :func:`counted_up_to`, so the caller knows whether there are more)."""
+    # The total counts conversations, so it joins the caller's own row only when a condition needs it;
+    # a scope of several parts (a mediator's) is counted part by part, in one statement.
+    caller = caller_of(shape.principal_type)
+    counts = []
+    for part in scope_parts(caller, OWN_ROW):
+        query = select(Conversation.id).select_from(Conversation)
+        if part.own_row_join == "inner" or (shape.unread_only and part.own_row_join is None):
+            query = query.join(OWN_ROW, own_row_join(caller, OWN_ROW))
+        elif part.own_row_join == "outer":
+            # An unread filter on this part finds nothing (no own row), which is right: nothing is unread.
+            query = query.outerjoin(OWN_ROW, own_row_join(caller, OWN_ROW))
+        matching = query.where(part.condition, *shape.conditions(), *more_conditions)
+        counts.append(select(func.count()).select_from(matching.limit(parameter("counted_up_to")).subquery()))
+    if len(counts) == 1:
+        return counts[0]
+    return select(sum((count.scalar_subquery() for count in counts[1:]), counts[0].scalar_subquery()))
+
+
+# The inbox's first page is the second most frequent read after the badge: each list shape's
+# statements are compiled once.
+@cache
+def _listing(shape: _ListShape) -> PreparedSelect:
+    return PreparedSelect(partial(_listing_statement, shape))
+
+
+@cache
+def _total(shape: _ListShape) -> PreparedSelect:
+    return PreparedSelect(partial(_total_statement, shape))

@@ -2,27 +2,37 @@
 
 Every read and write of a conversation starts from :func:`scoped_select`, so what a principal
 may not see is simply absent (and answers 404 like a conversation that does not exist).
+
+What comes back is a plain record of the conversation's columns, not an ORM object: reads
+assemble their answer from it, and writes change conversations with guarded UPDATE statements,
+never through an object in the session.
 """
+from collections import namedtuple
 from dataclasses import dataclass
+from functools import partial
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, aliased
 
 from messaging.identity import Principal
-from messaging.models import Conversation, ConversationParticipant, Vendor
+from messaging.models import Conversation, ConversationParticipant, ParticipantType, Vendor
 from messaging.policy import own_row_join, scope_clause
+from messaging.prepared_statements import PreparedSelect, parameter
 from messaging.roles import policy_for
 from messaging.services.errors import NotFound
 
 # The caller's own participant row of a conversation, if any: built once, reused by every query.
 OWN_ROW = aliased(ConversationParticipant, name="own_row")
 
+_CONVERSATION_COLUMNS = tuple(Conversation.__table__.columns)
+ConversationRow = namedtuple("ConversationRow", [column.key for column in _CONVERSATION_COLUMNS])
+
 
 @dataclass(frozen=True)
 class ScopedConversation:
     """A conversation the principal may see, with what their own participant row says of it."""
 
-    conversation: Conversation
+    conversation: ConversationRow
     vendor_name: str | None
     unread_count: int
     email_notifications: bool
@@ -35,8 +45,14 @@ class ScopedConversation:
 
 
 def scoped_select(principal: Principal) -> Select:
-    """SELECT of the conversations ``principal`` may see, each with their own row's columns."""
-    query = select(Conversation, Vendor.name, OWN_ROW.unread_count, OWN_ROW.email_notifications, OWN_ROW.id)
+    """SELECT of the conversations ``principal`` may see: their columns, then their own row's (:func:`as_scoped`)."""
+    query = select(
+        *_CONVERSATION_COLUMNS,
+        Vendor.name.label("vendor_name"),
+        OWN_ROW.unread_count.label("own_unread_count"),
+        OWN_ROW.email_notifications.label("own_email_notifications"),
+        OWN_ROW.id.label("own_row_id"),
+    )
     if policy_for(principal).participants_only:
         # Only conversations they are in: an inner join lets the planner start from their own rows.
         query = query.join(OWN_ROW, own_row_join(principal, OWN_ROW))
@@ -45,10 +61,20 @@ def scoped_select(principal: Principal) -> Select:
     return query.outerjoin(Vendor, Vendor.id == Conversation.vendor_id).where(scope_clause(principal, OWN_ROW))
 
 
+def caller_of(principal_type: ParticipantType) -> Principal:
+    """A principal of this role whose ids are parameters: the role's scope rules, for a statement built once."""
+    return Principal(principal_type, parameter("principal_id"), "", parameter("vendor_id"))
+
+
+def caller_parameters(principal: Principal) -> dict:
+    return {"principal_id": principal.id, "vendor_id": principal.vendor_id}
+
+
 def as_scoped(row) -> ScopedConversation:
-    conversation, vendor_name, unread_count, email_notifications, own_row_id = row
+    columns = len(_CONVERSATION_COLUMNS)
+    vendor_name, unread_count, email_notifications, own_row_id = row[columns:]
     return ScopedConversation(
-        conversation=conversation,
+        conversation=ConversationRow._make(row[:columns]),
         vendor_name=vendor_name,
         unread_count=unread_count or 0,
         # Someone who has not taken part yet gets emails once they do: the column's default.
@@ -57,9 +83,20 @@ def as_scoped(row) -> ScopedConversation:
     )
 
 
+def _scoped_by_id(principal_type: ParticipantType) -> Select:
+    return scoped_select(caller_of(principal_type)).where(Conversation.id == parameter("conversation_id"))
+
+
+# Every thread, send and action starts here: compiled once per role.
+_SCOPED_BY_ID = {principal_type: PreparedSelect(partial(_scoped_by_id, principal_type))
+                 for principal_type in ParticipantType}
+
+
 def load_scoped(session: Session, principal: Principal, conversation_id: int) -> ScopedConversation:
     """The conversation if ``principal`` may see it; NotFound otherwise, whether it exists or not."""
-    row = session.execute(scoped_select(principal).where(Conversation.id == conversation_id)).first()
-    if row is None:
+    rows = _SCOPED_BY_ID[principal.type].rows(
+        session, conversation_id=conversation_id, **caller_parameters(principal)
+    )
+    if not rows:
         raise NotFound()
-    return as_scoped(row)
+    return as_scoped(rows[0])
