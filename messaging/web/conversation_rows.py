@@ -1,7 +1,7 @@
 """What each row of the conversation list shows, worked out once per page in Python.
 
-Twenty rows a page: per row, a url_for with the list's filters and the template's filter
-chains cost more than printing the row. The template keeps the markup; this gives it the values.
+Per row, a url_for with the list's filters and the template's filter chains (and the
+macros and includes they sat in) cost more than printing the row. The template keeps the markup; this gives it the values.
 """
 from dataclasses import dataclass
 
