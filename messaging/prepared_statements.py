@@ -9,10 +9,11 @@ constructing the expression, deriving its cache key, the ORM's execution layers.
 afterwards runs as driver SQL with only its parameters: still through the session's connection
 and transaction, and still seen by engine events (the query-count tests count it).
 
-:meth:`PreparedSelect.execute` gives the rows as the driver returns them (for plain integers and
-strings); :meth:`PreparedSelect.rows` converts each column as SQLAlchemy would (text to dates on
-SQLite, stored values to enum members) and names them, for the thread and inbox reads that
-used to build ORM objects. Parameters are declared with :func:`parameter`; enum members (the
+:meth:`PreparedSelect.rows` reads straight from a DBAPI cursor and converts each column as
+SQLAlchemy would (text to dates on SQLite, stored values to enum members), naming them: the
+thread and inbox reads used to build ORM objects. :meth:`PreparedSelect.scalar` gives one
+value as the driver returns it; :meth:`PreparedSelect.execute` (a write's ``rowcount``) runs
+through SQLAlchemy's own execution. Parameters are declared with :func:`parameter`; enum members (the
 models store their values) are passed as their value.
 """
 from collections import namedtuple
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from sqlalchemy import BindParameter, Select, bindparam
-from sqlalchemy.engine import CursorResult
+from sqlalchemy.engine import Connection, CursorResult
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import visitors
 
@@ -38,6 +39,13 @@ class _Compiled:
     # A named tuple of the result columns' labels.
     row_type: type
 
+    def arguments(self, parameters: dict):
+        """What the driver is given: the fixed values and this call's, in placeholder order if positional."""
+        values = self.fixed | {name: _driver_value(value) for name, value in parameters.items()}
+        if self.positions is not None:
+            return tuple(values[name] for name in self.positions)
+        return values
+
 
 def parameter(name: str, type_=None) -> BindParameter:
     """A placeholder given its value at each execution."""
@@ -53,23 +61,49 @@ def _driver_value(value):
     return value.value if isinstance(value, Enum) else value
 
 
+def _fetch_all(connection: Connection, sql: str, arguments) -> list:
+    """The rows of a read, straight from a DBAPI cursor.
+
+    SQLAlchemy's execution builds a result object from the cursor's description on every call:
+    about 50 µs of CPU, more than SQLite spends answering the badge. The engine's cursor events
+    still fire, so the statement is counted and noted like any other; a driver error goes through
+    SQLAlchemy's handling (wrapped, and a lost connection invalidated) as it would there.
+    """
+    cursor = connection.connection.cursor()
+    try:
+        for listener in connection.dispatch.before_cursor_execute:
+            listener(connection, cursor, sql, arguments, None, False)
+        cursor.execute(sql, arguments)
+        rows = cursor.fetchall()
+        for listener in connection.dispatch.after_cursor_execute:
+            listener(connection, cursor, sql, arguments, None, False)
+    except Exception as error:
+        connection._handle_dbapi_exception(error, sql, arguments, cursor, None)
+    cursor.close()
+    return rows
+
+
 class PreparedSelect:
     def __init__(self, build: Callable[[], Select]):
         self._build = build
         self._by_dialect: dict[str, _Compiled] = {}
 
     def execute(self, session: Session, **parameters) -> CursorResult:
-        """The driver's rows, unconverted."""
-        return self._run(session, parameters)[1]
+        """SQLAlchemy's result of the statement (its ``rowcount`` for a write), rows unconverted."""
+        connection = session.connection()
+        compiled = self._compiled_for(connection.dialect)
+        return connection.exec_driver_sql(compiled.sql, compiled.arguments(parameters))
 
     def rows(self, session: Session, **parameters) -> list[tuple]:
         """Every row as a named tuple of converted values (dates, enum members, booleans)."""
-        compiled, result = self._run(session, parameters)
+        connection = session.connection()
+        compiled = self._compiled_for(connection.dialect)
+        driver_rows = _fetch_all(connection, compiled.sql, compiled.arguments(parameters))
         make, conversions = compiled.row_type._make, compiled.conversions
         if not conversions:
-            return [make(row) for row in result.fetchall()]
+            return [make(row) for row in driver_rows]
         rows = []
-        for driver_row in result.fetchall():
+        for driver_row in driver_rows:
             values = list(driver_row)
             for position, convert in conversions:
                 if values[position] is not None:
@@ -77,13 +111,12 @@ class PreparedSelect:
             rows.append(make(values))
         return rows
 
-    def _run(self, session: Session, parameters: dict) -> tuple[_Compiled, CursorResult]:
+    def scalar(self, session: Session, **parameters):
+        """The first column of the first row (unconverted), or None."""
         connection = session.connection()
         compiled = self._compiled_for(connection.dialect)
-        values = compiled.fixed | {name: _driver_value(value) for name, value in parameters.items()}
-        if compiled.positions is not None:
-            return compiled, connection.exec_driver_sql(compiled.sql, tuple(values[name] for name in compiled.positions))
-        return compiled, connection.exec_driver_sql(compiled.sql, values)
+        rows = _fetch_all(connection, compiled.sql, compiled.arguments(parameters))
+        return rows[0][0] if rows else None
 
     def _compiled_for(self, dialect) -> _Compiled:
         compiled = self._by_dialect.get(dialect.name)

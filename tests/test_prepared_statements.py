@@ -1,7 +1,9 @@
 """Statements compiled once (messaging/prepared_statements.py) keep what is fixed in their text."""
 from datetime import datetime
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import column, select, table
+from sqlalchemy.exc import DBAPIError
 
 from messaging.extensions import db
 from messaging.models import ConversationParticipant, Message, ParticipantType
@@ -39,3 +41,11 @@ def test_rows_come_back_converted_as_the_orm_would_give_them(app, service, marke
     assert isinstance(first.created_at, datetime)
     assert isinstance(first.sender_type, ParticipantType)
     assert first.is_system_message is False
+
+
+def test_a_driver_error_reaches_the_app_as_sqlalchemys_error(app, marketplace):
+    # The pages answer "database unavailable" to SQLAlchemy's DBAPIError; a raw driver error would be a 500.
+    missing = table("no_such_table", column("id"))
+    reading_nothing = PreparedSelect(lambda: select(missing.c.id).where(missing.c.id == parameter("id")))
+    with pytest.raises(DBAPIError):
+        reading_nothing.rows(db.session, id=1)

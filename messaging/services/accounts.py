@@ -246,10 +246,10 @@ def _restore(principal_type: str, account_id: int, vendor_id: int | None) -> tup
         kind = ParticipantType(principal_type)
     except ValueError:
         return None
-    row = _STILL_ALLOWED[kind].execute(db.session, account_id=account_id, vendor_id=vendor_id).first()
-    if row is None:
+    rows = _STILL_ALLOWED[kind].rows(db.session, account_id=account_id, vendor_id=vendor_id)
+    if not rows:
         return None
-    name, acting_vendor_id, session_version = row
+    name, acting_vendor_id, session_version = rows[0]
     return Principal(kind, account_id, name, vendor_id=acting_vendor_id), session_version
 
 

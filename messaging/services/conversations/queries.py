@@ -142,7 +142,7 @@ class ConversationQueries:
             total = self.session.scalar(_total_statement(shape, found), values)
         else:
             rows = _listing(shape).rows(self.session, **values)
-            total = _total(shape).execute(self.session, **values).scalar()
+            total = _total(shape).scalar(self.session, **values)
         scoped = [as_scoped(row) for row in rows]
         participants = assembly.participants_of(self.session, [item.conversation.id for item in scoped])
         items = [assembly.summary_of(item, participants[item.conversation.id]) for item in scoped]
@@ -153,7 +153,7 @@ class ConversationQueries:
 
     def unread_total(self, principal: Principal) -> int:
         """The header badge: unread messages summed over the caller's conversations in scope."""
-        total = _UNREAD_TOTALS[principal.type].execute(self.session, **caller_parameters(principal)).scalar()
+        total = _UNREAD_TOTALS[principal.type].scalar(self.session, **caller_parameters(principal))
         return int(total or 0)
 
     def attachment(self, principal: Principal, conversation_id: int, attachment_id: int) -> AttachmentDownload:
