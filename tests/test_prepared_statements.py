@@ -2,23 +2,23 @@
 from datetime import datetime
 
 import pytest
-from sqlalchemy import column, select, table
+from sqlalchemy import column, insert, select, table, text
 from sqlalchemy.exc import DBAPIError
 
 from messaging.extensions import db
 from messaging.models import ConversationParticipant, Message, ParticipantType
-from messaging.prepared_statements import PreparedSelect, parameter
+from messaging.prepared_statements import PreparedStatement, parameter
 
 
 def test_fixed_values_are_written_into_the_statement_and_only_the_rest_is_a_parameter(app, marketplace):
     # A role left as a parameter let PostgreSQL settle on one plan for every role once the driver
     # prepared the statement; written in, each role's statement is planned for that role.
-    unread_of_admins = PreparedSelect(lambda: select(ConversationParticipant.id).where(
+    unread_of_admins = PreparedStatement(lambda: select(ConversationParticipant.id).where(
         ConversationParticipant.participant_type == ParticipantType.ADMIN,
         ConversationParticipant.participant_id == parameter("principal_id"),
         ConversationParticipant.unread_count > 0,
     ))
-    assert unread_of_admins.execute(db.session, principal_id=marketplace.admin.id).all() == []
+    assert unread_of_admins.rows(db.session, principal_id=marketplace.admin.id) == []
     sql = unread_of_admins._compiled_for(db.engine.dialect).sql
     assert "'admin'" in sql and "> 0" in sql
     assert sql.count("?") + sql.count("%(") == 1
@@ -28,7 +28,7 @@ def test_rows_come_back_converted_as_the_orm_would_give_them(app, service, marke
     # The thread and inbox reads render these values directly: a date must be a date on SQLite
     # (which stores text), a role an enum member, a flag a bool.
     conversation = threads["vendor_customer"]
-    messages = PreparedSelect(lambda: select(
+    messages = PreparedStatement(lambda: select(
         Message.id, Message.sender_type, Message.is_system_message, Message.created_at,
     ).where(Message.conversation_id == parameter("conversation_id")).order_by(Message.id))
     rows = messages.rows(db.session, conversation_id=conversation.id)
@@ -46,6 +46,29 @@ def test_rows_come_back_converted_as_the_orm_would_give_them(app, service, marke
 def test_a_driver_error_reaches_the_app_as_sqlalchemys_error(app, marketplace):
     # The pages answer "database unavailable" to SQLAlchemy's DBAPIError; a raw driver error would be a 500.
     missing = table("no_such_table", column("id"))
-    reading_nothing = PreparedSelect(lambda: select(missing.c.id).where(missing.c.id == parameter("id")))
+    reading_nothing = PreparedStatement(lambda: select(missing.c.id).where(missing.c.id == parameter("id")))
     with pytest.raises(DBAPIError):
         reading_nothing.rows(db.session, id=1)
+
+
+def test_values_written_are_stored_as_the_orm_stores_them(app, service, marketplace, threads):
+    # SQLite keeps dates as text and compares them as text: a date written without SQLAlchemy's
+    # conversion ("…12:00:00" instead of "…12:00:00.000000") would sort before the same moment.
+    conversation = threads["vendor_customer"]
+    moment = datetime(2026, 11, 26, 12, 0, 0)
+    by_orm = Message(conversation_id=conversation.id, sender_type=ParticipantType.VENDOR,
+                     sender_id=marketplace.staff_a.id, content="orm", is_system_message=False, created_at=moment)
+    db.session.add(by_orm)
+    db.session.flush()
+    messages = Message.__table__
+    writing = PreparedStatement(lambda: insert(messages).values(
+        conversation_id=parameter("in_conversation"), sender_type=parameter("by_type"), sender_id=parameter("by_id"),
+        content=parameter("text"), is_system_message=parameter("system"), created_at=parameter("at"),
+    ).returning(messages.c.id))
+    written_id = writing.scalar(db.session, in_conversation=conversation.id, by_type=ParticipantType.VENDOR,
+                                by_id=marketplace.staff_a.id, text="prepared", system=False, at=moment)
+    stored = db.session.execute(
+        text("SELECT id, sender_type, is_system_message, created_at FROM messages WHERE id IN (:a, :b) ORDER BY id"),
+        {"a": by_orm.id, "b": written_id},
+    ).all()
+    assert [tuple(row[1:]) for row in stored] == [tuple(stored[0][1:])] * 2

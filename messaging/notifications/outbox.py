@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from messaging.identity import Principal
 from messaging.models import ConversationParticipant
 from messaging.models.notifications import NotificationOutbox, NotificationPreference, OutboxStatus
-from messaging.prepared_statements import PreparedSelect, parameter
+from messaging.prepared_statements import PreparedStatement, parameter
 
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
@@ -36,14 +36,14 @@ class MessageNotificationService:
         connection = self.session.connection()
         if connection.dialect.name == "postgresql":
             # One statement, one round trip: the recipients are read and queued inside the database.
-            return _QUEUE_FOR_RECIPIENTS.execute(
+            return _QUEUE_FOR_RECIPIENTS.run(
                 self.session, conversation_id=conversation_id, sender_type=sender.type, sender_id=sender.id,
                 message_id=message_id, now=now, due=now + self.delay, min_interval=self.min_interval,
-            ).rowcount
+            )
         # SQLite has no interval arithmetic to place the next email after the last one: two statements.
-        recipients = connection.execute(
-            _RECIPIENTS, {"conversation_id": conversation_id, "sender_type": sender.type, "sender_id": sender.id}
-        ).all()
+        recipients = _RECIPIENTS.rows(
+            self.session, conversation_id=conversation_id, sender_type=sender.type, sender_id=sender.id
+        )
         if not recipients:
             return 0
         rows = [
@@ -110,7 +110,7 @@ _WANTS_EMAIL = (
     ConversationParticipant.email_notifications.is_(True),
     _others(parameter("sender_type"), parameter("sender_id")),
 )
-_RECIPIENTS = select(ConversationParticipant.id, _LAST_EMAILED).where(*_WANTS_EMAIL)
+_RECIPIENTS = PreparedStatement(lambda: select(ConversationParticipant.id, _LAST_EMAILED).where(*_WANTS_EMAIL))
 
 
 def _joining_the_waiting_email(insert):
@@ -133,7 +133,7 @@ def _upsert(dialect_name: str):
 
 # PostgreSQL: due at the delay from now, or at the minimum interval after the last email, whichever is later.
 # Run on every message sent: compiled once (messaging/prepared_statements.py).
-_QUEUE_FOR_RECIPIENTS = PreparedSelect(lambda: _joining_the_waiting_email(
+_QUEUE_FOR_RECIPIENTS = PreparedStatement(lambda: _joining_the_waiting_email(
     postgresql.insert(NotificationOutbox).from_select(
         ["participant_id", "conversation_id", "status", "first_message_id", "last_message_id", "message_count",
          "created_at", "due_at", "attempts"],

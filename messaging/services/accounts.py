@@ -10,7 +10,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from messaging.extensions import db
 from messaging.identity import Principal
 from messaging.models import Customer, ParticipantType, User, Vendor, VendorUser
-from messaging.prepared_statements import PreparedSelect, parameter
+from messaging.prepared_statements import PreparedStatement, parameter
 from messaging.services.errors import InvalidInput, MessagingError
 from messaging.services.session_versions import end_every_session
 
@@ -275,4 +275,4 @@ def _still_allowed_statement(kind: ParticipantType) -> Select:
 
 
 # Every request of a signed-in page or API token runs one of these: compiled once per account kind.
-_STILL_ALLOWED = {kind: PreparedSelect(partial(_still_allowed_statement, kind)) for kind in ParticipantType}
+_STILL_ALLOWED = {kind: PreparedStatement(partial(_still_allowed_statement, kind)) for kind in ParticipantType}

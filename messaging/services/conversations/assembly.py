@@ -22,7 +22,7 @@ from messaging.models import (
     User,
 )
 from messaging.models.enums import USER_PARTICIPANT_TYPES
-from messaging.prepared_statements import PreparedSelect, parameter
+from messaging.prepared_statements import PreparedStatement, parameter
 from messaging.services.conversations.context import context_of
 from messaging.services.conversations.scope import ConversationRow, ScopedConversation
 from messaging.services.conversations.validation import THREAD_PAGE_SIZE
@@ -65,7 +65,7 @@ def _participants_statement(count: int) -> Select:
 
 # One statement per power of two of conversations (a thread is 1, an inbox page 32), the list
 # padded with its last id: a handful of statements compiled once instead of one per page length.
-_PARTICIPANTS_OF_UP_TO: dict[int, PreparedSelect] = {}
+_PARTICIPANTS_OF_UP_TO: dict[int, PreparedStatement] = {}
 
 
 def participants_of(session: Session, conversation_ids: list[int]) -> dict[int, list[ParticipantRef]]:
@@ -75,7 +75,7 @@ def participants_of(session: Session, conversation_ids: list[int]) -> dict[int, 
     size = 1 << (len(conversation_ids) - 1).bit_length()
     statement = _PARTICIPANTS_OF_UP_TO.get(size)
     if statement is None:
-        statement = _PARTICIPANTS_OF_UP_TO.setdefault(size, PreparedSelect(partial(_participants_statement, size)))
+        statement = _PARTICIPANTS_OF_UP_TO.setdefault(size, PreparedStatement(partial(_participants_statement, size)))
     last = len(conversation_ids) - 1
     padded = {f"conversation_{position}": conversation_ids[min(position, last)] for position in range(size)}
     for conversation_id, participant_type, participant_id, name in statement.rows(session, **padded):
@@ -105,7 +105,7 @@ def _thread_statement(before_a_message: bool) -> Select:
 
 
 # Opening a thread reads its page of messages: compiled once, for the latest page and for earlier ones.
-_THREAD_PAGE = {before: PreparedSelect(partial(_thread_statement, before)) for before in (False, True)}
+_THREAD_PAGE = {before: PreparedStatement(partial(_thread_statement, before)) for before in (False, True)}
 
 
 def messages_with_attachments(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import Row, and_, bindparam, insert, select, update
+from sqlalchemy import and_, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -32,6 +32,7 @@ from messaging.models import (
     ParticipantType,
 )
 from messaging.notifications.outbox import notification_service
+from messaging.prepared_statements import PreparedStatement, parameter
 from messaging.roles import RolePolicy, policy_for
 from messaging.services.attachments import MessageAttachmentService, Upload, ValidatedFile
 from messaging.services.conversations import assembly
@@ -203,18 +204,16 @@ class ConversationCommands:
         self.session.flush()
         return conversation
 
-    def _record_activity(self, conversation_id: int, now: datetime, preview: str) -> Row:
+    def _record_activity(self, conversation_id: int, now: datetime, preview: str) -> tuple:
         """Count the message on the conversation, only while it is open; returns what decides who sees it.
 
         The guarded UPDATE locks the row (PostgreSQL), so a close running at the same
         moment cannot slip between the status check and the new message.
         """
-        counted = self.session.connection().execute(
-            _COUNT_MESSAGE_WHILE_OPEN, {"conversation_id": conversation_id, "now": now, "preview": preview}
-        ).first()
-        if counted is None:
+        counted = _COUNT_MESSAGE_WHILE_OPEN.rows(self.session, conversation_id=conversation_id, now=now, preview=preview)
+        if not counted:
             raise ConversationClosed()
-        return counted
+        return counted[0]
 
     def _set_status(self, conversation_id: int, new_status: ConversationStatus, now: datetime) -> bool:
         """False when a concurrent request made the same change first: nothing more to record."""
@@ -234,11 +233,11 @@ class ConversationCommands:
     def write_message(
         self, conversation_id: int, sender: Principal, content: str, now: datetime, *, is_system: bool = False
     ) -> WrittenMessage:
-        # Core, not the ORM: nothing to track or read back, and a unit-of-work flush cost more than the INSERT.
-        message_id = self.session.connection().execute(_INSERT_MESSAGE, {
-            "conversation_id": conversation_id, "sender_type": sender.type, "sender_id": sender.id,
-            "content": content, "is_system_message": is_system, "created_at": now,
-        }).scalar_one()
+        # Not the ORM: nothing to track or read back, and a unit-of-work flush cost more than the INSERT.
+        message_id = _INSERT_MESSAGE.scalar(
+            self.session, in_conversation=conversation_id, by_type=sender.type, by_id=sender.id,
+            text=content, system=is_system, at=now,
+        )
         return WrittenMessage(message_id, conversation_id, sender.type, sender.id, content, is_system, now)
 
     def attach_files(self, message: WrittenMessage, files: list[ValidatedFile], now: datetime) -> list[MessageAttachment]:
@@ -264,9 +263,8 @@ class ConversationCommands:
 
     def _count_unread_for_others(self, conversation_id: int, sender: Principal) -> list[tuple[ParticipantType, int]]:
         """One more unread for every other participant; returns who they are."""
-        rows = self.session.connection().execute(
-            _COUNT_UNREAD_FOR_OTHERS,
-            {"in_conversation": conversation_id, "sender_type": sender.type, "sender_id": sender.id},
+        rows = _COUNT_UNREAD_FOR_OTHERS.rows(
+            self.session, in_conversation=conversation_id, sender_type=sender.type, sender_id=sender.id
         )
         return [tuple(row) for row in rows]
 
@@ -308,39 +306,51 @@ class ConversationCommands:
         )
 
 
-# The statements of every message sent, built once (Core, on the tables): building them per call,
-# and the ORM's handling of them, cost more than the database spends running them.
+# The statements of every message sent, compiled once (messaging/prepared_statements.py): built
+# per call, and run through SQLAlchemy's execution, they cost more than the database spends on them.
 _CONVERSATIONS = Conversation.__table__
 _PARTICIPANTS = ConversationParticipant.__table__
 _MESSAGES = Message.__table__
 
-_COUNT_MESSAGE_WHILE_OPEN = (
+_COUNT_MESSAGE_WHILE_OPEN = PreparedStatement(lambda: (
     update(_CONVERSATIONS)
-    .where(_CONVERSATIONS.c.id == bindparam("conversation_id"), _CONVERSATIONS.c.status == ConversationStatus.OPEN)
+    .where(_CONVERSATIONS.c.id == parameter("conversation_id"), _CONVERSATIONS.c.status == ConversationStatus.OPEN)
     .values(
         message_count=_CONVERSATIONS.c.message_count + 1,
-        last_message_at=bindparam("now"),
-        last_message_preview=bindparam("preview"),
+        last_message_at=parameter("now"),
+        last_message_preview=parameter("preview"),
     )
     .returning(
         _CONVERSATIONS.c.conversation_type, _CONVERSATIONS.c.vendor_id,
         _CONVERSATIONS.c.escalated_at, _CONVERSATIONS.c.resolved_at,
     )
-)
-_COUNT_UNREAD_FOR_OTHERS = (
+))
+_COUNT_UNREAD_FOR_OTHERS = PreparedStatement(lambda: (
     update(_PARTICIPANTS)
     .where(
         # Not "conversation_id": an UPDATE keeps its columns' names for the SET clause.
-        _PARTICIPANTS.c.conversation_id == bindparam("in_conversation"),
+        _PARTICIPANTS.c.conversation_id == parameter("in_conversation"),
         ~and_(
-            _PARTICIPANTS.c.participant_type == bindparam("sender_type"),
-            _PARTICIPANTS.c.participant_id == bindparam("sender_id"),
+            _PARTICIPANTS.c.participant_type == parameter("sender_type"),
+            _PARTICIPANTS.c.participant_id == parameter("sender_id"),
         ),
     )
     .values(unread_count=_PARTICIPANTS.c.unread_count + 1)
     .returning(_PARTICIPANTS.c.participant_type, _PARTICIPANTS.c.participant_id)
-)
-_INSERT_MESSAGE = insert(_MESSAGES).returning(_MESSAGES.c.id)
+))
+_INSERT_MESSAGE = PreparedStatement(lambda: (
+    insert(_MESSAGES)
+    .values(
+        # Named apart from the columns: an INSERT keeps their names for its own parameters.
+        conversation_id=parameter("in_conversation"),
+        sender_type=parameter("by_type"),
+        sender_id=parameter("by_id"),
+        content=parameter("text"),
+        is_system_message=parameter("system"),
+        created_at=parameter("at"),
+    )
+    .returning(_MESSAGES.c.id)
+))
 
 
 def _check_may_start(policy: RolePolicy, draft: NewConversation) -> None:

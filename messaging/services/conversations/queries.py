@@ -19,7 +19,7 @@ from messaging.models import (
     ParticipantType,
 )
 from messaging.policy import escalated_clause, own_row_join, scope_clause, scope_parts
-from messaging.prepared_statements import PreparedSelect, parameter
+from messaging.prepared_statements import PreparedStatement, parameter
 from messaging.roles import policy_for
 from messaging.services.attachments import MessageAttachmentService
 from messaging.services.conversations import assembly
@@ -61,7 +61,7 @@ def _unread_total_statement(principal_type: ParticipantType) -> Select:
 
 # The badge runs on every poll of every open page: its statement is compiled once per role.
 _UNREAD_TOTALS = {
-    principal_type: PreparedSelect(partial(_unread_total_statement, principal_type))
+    principal_type: PreparedStatement(partial(_unread_total_statement, principal_type))
     for principal_type in ParticipantType
 }
 
@@ -254,10 +254,10 @@ def _total_statement(shape: _ListShape, *more_conditions) -> Select:
 # The inbox's first page is the second most frequent read after the badge: each list shape's
 # statements are compiled once.
 @cache
-def _listing(shape: _ListShape) -> PreparedSelect:
-    return PreparedSelect(partial(_listing_statement, shape))
+def _listing(shape: _ListShape) -> PreparedStatement:
+    return PreparedStatement(partial(_listing_statement, shape))
 
 
 @cache
-def _total(shape: _ListShape) -> PreparedSelect:
-    return PreparedSelect(partial(_total_statement, shape))
+def _total(shape: _ListShape) -> PreparedStatement:
+    return PreparedStatement(partial(_total_statement, shape))

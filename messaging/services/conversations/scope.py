@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, aliased
 from messaging.identity import Principal
 from messaging.models import Conversation, ConversationParticipant, ParticipantType, Vendor
 from messaging.policy import own_row_join, scope_clause
-from messaging.prepared_statements import PreparedSelect, parameter
+from messaging.prepared_statements import PreparedStatement, parameter
 from messaging.roles import policy_for
 from messaging.services.errors import NotFound
 
@@ -88,7 +88,7 @@ def _scoped_by_id(principal_type: ParticipantType) -> Select:
 
 
 # Every thread, send and action starts here: compiled once per role.
-_SCOPED_BY_ID = {principal_type: PreparedSelect(partial(_scoped_by_id, principal_type))
+_SCOPED_BY_ID = {principal_type: PreparedStatement(partial(_scoped_by_id, principal_type))
                  for principal_type in ParticipantType}
 
 
