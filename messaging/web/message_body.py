@@ -13,6 +13,17 @@ TRAILING_PUNCTUATION = ".,;:!?)]}'\""
 def message_body(text: str | None) -> Markup:
     # Bidi controls go first, so no link text can be reordered to show another file name.
     text = bidi_safe(text or "")
+    # Every link has a "://": most messages have none, and are escaped as they are.
+    html = _linked(text) if "://" in text else escape(text)
+    if "\n" not in html and "\r" not in html:
+        return html
+    return Markup(_LINE_BREAK.sub("<br>\n", str(html)))
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _linked(text: str) -> Markup:
     pieces: list[str] = []
     position = 0
     for match in URL_PATTERN.finditer(text):
@@ -23,5 +34,4 @@ def message_body(text: str | None) -> Markup:
         )
         position = match.start() + len(url)
     pieces.append(escape(text[position:]))
-    html = Markup("").join(pieces)
-    return Markup(re.sub(r"\r\n|\r|\n", "<br>\n", str(html)))
+    return Markup("").join(pieces)
