@@ -80,23 +80,22 @@ class PreparedStatement:
 
     def rows(self, session: Session, **parameters) -> list[tuple]:
         """Every row (of a read, or of a write's RETURNING) as a named tuple of converted values."""
-        connection = session.connection()
-        compiled = self._compiled_for(connection.dialect)
-        driver_rows, _ = _run(connection, compiled.sql, compiled.arguments(parameters))
+        compiled, driver_rows, _ = self._execute(session, parameters)
         return compiled.converted(driver_rows)
 
     def scalar(self, session: Session, **parameters):
         """The first column of the first row as the driver gives it, or None."""
-        connection = session.connection()
-        compiled = self._compiled_for(connection.dialect)
-        driver_rows, _ = _run(connection, compiled.sql, compiled.arguments(parameters))
+        _, driver_rows, _ = self._execute(session, parameters)
         return driver_rows[0][0] if driver_rows else None
 
     def run(self, session: Session, **parameters) -> int:
         """A write without RETURNING: how many rows it touched."""
+        return self._execute(session, parameters)[2]
+
+    def _execute(self, session: Session, parameters: dict) -> tuple[_Compiled, list, int]:
         connection = session.connection()
         compiled = self._compiled_for(connection.dialect)
-        return _run(connection, compiled.sql, compiled.arguments(parameters))[1]
+        return (compiled, *_run(connection, compiled.sql, compiled.arguments(parameters)))
 
     def _compiled_for(self, dialect) -> _Compiled:
         compiled = self._by_dialect.get(dialect.name)
@@ -132,9 +131,9 @@ def _compile(statement: Executable, dialect) -> _Compiled:
     return _Compiled(str(compiled), positions, fixed, bind_conversions, result_conversions, row_type)
 
 
-def _inline_fixed_value(parameter: BindParameter) -> None:
-    if parameter.value is not None and parameter.callable is None:
-        parameter.literal_execute = True
+def _inline_fixed_value(bind: BindParameter) -> None:
+    if bind.value is not None and bind.callable is None:
+        bind.literal_execute = True
 
 
 def _run(connection: Connection, sql: str, arguments) -> tuple[list, int]:

@@ -6,7 +6,7 @@ page costs the same few queries however long it grows.
 """
 from collections import defaultdict, namedtuple
 from dataclasses import fields
-from functools import partial
+from functools import cache, partial
 
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session
@@ -65,7 +65,9 @@ def _participants_statement(count: int) -> Select:
 
 # One statement per power of two of conversations (a thread is 1, an inbox page 32), the list
 # padded with its last id: a handful of statements compiled once instead of one per page length.
-_PARTICIPANTS_OF_UP_TO: dict[int, PreparedStatement] = {}
+@cache
+def _participants_of_up_to(size: int) -> PreparedStatement:
+    return PreparedStatement(partial(_participants_statement, size))
 
 
 def participants_of(session: Session, conversation_ids: list[int]) -> dict[int, list[ParticipantRef]]:
@@ -73,12 +75,9 @@ def participants_of(session: Session, conversation_ids: list[int]) -> dict[int, 
     if not conversation_ids:
         return participants
     size = 1 << (len(conversation_ids) - 1).bit_length()
-    statement = _PARTICIPANTS_OF_UP_TO.get(size)
-    if statement is None:
-        statement = _PARTICIPANTS_OF_UP_TO.setdefault(size, PreparedStatement(partial(_participants_statement, size)))
     last = len(conversation_ids) - 1
     padded = {f"conversation_{position}": conversation_ids[min(position, last)] for position in range(size)}
-    for conversation_id, participant_type, participant_id, name in statement.rows(session, **padded):
+    for conversation_id, participant_type, participant_id, name in _participants_of_up_to(size).rows(session, **padded):
         participants[conversation_id].append(ParticipantRef(participant_type, participant_id, name or UNKNOWN_NAME))
     return participants
 
@@ -177,7 +176,7 @@ def summary_fields(summary: ConversationSummary) -> dict:
     return {item.name: getattr(summary, item.name) for item in fields(ConversationSummary)}
 
 
-def message_item(message: Message | MessageRow, sender_name: str,
+def message_item(message: MessageRow, sender_name: str,
                  attachments: list[MessageAttachment | AttachmentRow]) -> MessageItem:
     return MessageItem(
         id=message.id,

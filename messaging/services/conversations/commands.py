@@ -12,7 +12,6 @@ SQL updates (``x = x + 1``), never read-modify-write.
 """
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple
 
 from sqlalchemy import and_, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -36,6 +35,7 @@ from messaging.prepared_statements import PreparedStatement, parameter
 from messaging.roles import RolePolicy, policy_for
 from messaging.services.attachments import MessageAttachmentService, Upload, ValidatedFile
 from messaging.services.conversations import assembly
+from messaging.services.conversations.assembly import MessageRow
 from messaging.services.conversations.recipients import RecipientDirectory
 from messaging.services.conversations.scope import ScopedConversation, load_scoped
 from messaging.services.conversations.validation import (
@@ -49,18 +49,6 @@ from messaging.services.read_models import ConversationContext, MessageItem
 from messaging.unit_of_work import after_rollback
 
 STATUS_NOTES = {ConversationStatus.CLOSED: "Closed by", ConversationStatus.OPEN: "Reopened by"}
-
-
-class WrittenMessage(NamedTuple):
-    """A message as it was written: what the INSERT was given, and the id it returned."""
-
-    id: int
-    conversation_id: int
-    sender_type: ParticipantType
-    sender_id: int
-    content: str
-    is_system_message: bool
-    created_at: datetime
 
 
 @dataclass(frozen=True)
@@ -141,7 +129,7 @@ class ConversationCommands:
             live.announce(self.session, live.STATUS_CHANGED, conversation_id, status=new_status.value)
         return changed
 
-    def post_system_note(self, conversation_id: int, author: Principal, text: str, now: datetime) -> WrittenMessage:
+    def post_system_note(self, conversation_id: int, author: Principal, text: str, now: datetime) -> MessageRow:
         """A note of something that happened ("Closed by …"): shown in the thread, never unread, never the preview."""
         return self.write_message(conversation_id, author, text, now, is_system=True)
 
@@ -232,15 +220,17 @@ class ConversationCommands:
 
     def write_message(
         self, conversation_id: int, sender: Principal, content: str, now: datetime, *, is_system: bool = False
-    ) -> WrittenMessage:
+    ) -> MessageRow:
         # Not the ORM: nothing to track or read back, and a unit-of-work flush cost more than the INSERT.
         message_id = _INSERT_MESSAGE.scalar(
             self.session, in_conversation=conversation_id, by_type=sender.type, by_id=sender.id,
             text=content, system=is_system, at=now,
         )
-        return WrittenMessage(message_id, conversation_id, sender.type, sender.id, content, is_system, now)
+        # The message as written: what the INSERT was given, and the id it returned.
+        return MessageRow(id=message_id, conversation_id=conversation_id, sender_type=sender.type, sender_id=sender.id,
+                          content=content, is_system_message=is_system, created_at=now)
 
-    def attach_files(self, message: WrittenMessage, files: list[ValidatedFile], now: datetime) -> list[MessageAttachment]:
+    def attach_files(self, message: MessageRow, files: list[ValidatedFile], now: datetime) -> list[MessageAttachment]:
         """Store the files and their rows; should the transaction not commit, the files go too."""
         stored = self.attachments.store_all(message.conversation_id, files, now=now)
         after_rollback(self.session, lambda: self.attachments.discard(stored))
@@ -268,7 +258,7 @@ class ConversationCommands:
         )
         return [tuple(row) for row in rows]
 
-    def queue_emails(self, message: WrittenMessage, sender: Principal, now: datetime, *, new_conversation: bool) -> None:
+    def queue_emails(self, message: MessageRow, sender: Principal, now: datetime, *, new_conversation: bool) -> None:
         """Outbox rows for the other participants' emails, in this same transaction (a worker sends them)."""
         notification_service(self.session).notify_new_message(
             conversation_id=message.conversation_id, message_id=message.id, sender=sender, now=now,
