@@ -275,6 +275,7 @@ def main(argv=None) -> None:
     parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4, help="gthread threads per worker (floor.sh's GTHREADS)")
     parser.add_argument("--workers", default="sync,gthread")
+    parser.add_argument("--cases", help="only the requests whose name contains one of these comma-separated words")
     args = parser.parse_args(argv)
 
     workdir = Path(tempfile.mkdtemp(prefix="http-bench-"))
@@ -293,6 +294,8 @@ def main(argv=None) -> None:
                 if statements is None:
                     statements = statements_per_request(database_url, who)
                 for name, path, headers, script in cases(who, cookie, token):
+                    if args.cases and not any(word in name for word in args.cases.split(",")):
+                        continue
                     result = run_wrk(port, path, headers, script, args, workdir)
                     rows.append((worker_class, name, result))
             finally:

@@ -8,6 +8,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import CONFIGS, INSTANCE_DIR
+from messaging.session_cookies import RememberingCookieSessionInterface
 
 
 def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
@@ -26,6 +27,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     if overrides:
         app.config.update(overrides)
     os.makedirs(app.instance_path, exist_ok=True)
+    app.session_interface = RememberingCookieSessionInterface()
 
     from messaging import sign_in_limits, unit_of_work
     from messaging.extensions import csrf, db, limiter, login_manager, migrate

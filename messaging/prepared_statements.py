@@ -8,7 +8,8 @@ object made from the cursor's description. A :class:`PreparedStatement` is writt
 SQLAlchemy expressions as every other query (the access rules of :mod:`messaging.policy`
 included, so they stay in one place), with :func:`parameter` for what varies per call. It is
 compiled on first use for the database at hand and afterwards runs as driver SQL on a DBAPI
-cursor of the session's connection, in its transaction. The engine's cursor events still fire,
+cursor: of the session's connection, in its transaction, or for a request's reads before it
+writes, of its read connection (:mod:`messaging.read_connection`). The engine's cursor events still fire,
 so the statement is counted (the query-count tests) and noted as a write (the unit of work)
 like any other; a driver error goes through SQLAlchemy's handling (wrapped, and a lost
 connection invalidated).
@@ -25,6 +26,8 @@ from sqlalchemy import BindParameter, Executable, bindparam
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import visitors
+
+from messaging.read_connection import connection_for
 
 
 def parameter(name: str, type_=None) -> BindParameter:
@@ -45,6 +48,8 @@ class _Compiled:
     result_conversions: tuple[tuple[int, Callable], ...]
     # A named tuple of the result columns' labels (None for a statement without rows).
     row_type: type | None
+    # An INSERT, UPDATE or DELETE: it runs in the request's transaction, never on its read connection.
+    writes: bool
 
     def arguments(self, parameters: dict):
         """What the driver is given: the fixed values and this call's, in placeholder order if positional."""
@@ -93,8 +98,8 @@ class PreparedStatement:
         return self._execute(session, parameters)[2]
 
     def _execute(self, session: Session, parameters: dict) -> tuple[_Compiled, list, int]:
-        connection = session.connection()
-        compiled = self._compiled_for(connection.dialect)
+        compiled = self._compiled_for(session.get_bind().dialect)
+        connection = connection_for(session, compiled.writes)
         return (compiled, *_run(connection, compiled.sql, compiled.arguments(parameters)))
 
     def _compiled_for(self, dialect) -> _Compiled:
@@ -128,7 +133,8 @@ def _compile(statement: Executable, dialect) -> _Compiled:
     )
     row_type = namedtuple("Row", [column.keyname for column in columns], rename=True) if columns else None
     positions = tuple(compiled.positiontup) if compiled.positional else None
-    return _Compiled(str(compiled), positions, fixed, bind_conversions, result_conversions, row_type)
+    return _Compiled(str(compiled), positions, fixed, bind_conversions, result_conversions, row_type,
+                     writes=bool(statement.is_dml))
 
 
 def _inline_fixed_value(bind: BindParameter) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, SessionTransaction
 
+from messaging import read_connection
 from messaging.extensions import db
 
 _ON_COMMIT = "unit_of_work.after_commit"
@@ -82,8 +83,18 @@ def _has_work_to_commit(session: Session) -> bool:
 
 
 def init_app(app: Flask) -> None:
+    read_connection.init_app(app)
+
     @app.after_request
     def finish_unit_of_work(response: Response) -> Response:
+        try:
+            return _finish(response)
+        finally:
+            # After the Session's commit or rollback: where both share one connection (an in-memory
+            # SQLite database), giving the read connection back resets it.
+            read_connection.release()
+
+    def _finish(response: Response) -> Response:
         if response.status_code >= 400:
             db.session.rollback()
             return response

@@ -1,0 +1,68 @@
+"""A request reads through a connection of its own until it writes (messaging/read_connection.py):
+polls open no transaction, every connection goes back to the pool, and a request that writes
+reads what it wrote."""
+from flask import g
+from sqlalchemy import event
+from sqlalchemy.pool import StaticPool
+
+from messaging.extensions import db
+from tests.web.page_support import HTMX
+
+
+class TransactionsBegun:
+    def __init__(self, engine):
+        self.engine = engine
+        self.count = 0
+
+    def _begun(self, _connection):
+        self.count += 1
+
+    def __enter__(self):
+        event.listen(self.engine, "begin", self._begun)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(self.engine, "begin", self._begun)
+
+
+def test_polls_and_page_reads_begin_no_transaction(vendor_client, caller, marketplace, threads):
+    thread = f"/vendor/messages/{threads['vendor_customer'].id}"
+    vendor_client.get(thread, headers=HTMX)  # nothing unread for its writer from here on
+    api = caller(marketplace.staff_a)
+    db.session.remove()
+    with TransactionsBegun(db.engine) as begun:
+        assert vendor_client.get("/vendor/messages/unread-badge", headers=HTMX).status_code == 200
+        assert vendor_client.get("/vendor/messages", headers=HTMX).status_code == 200
+        assert vendor_client.get(thread, headers=HTMX).status_code == 200
+        assert api.get("/unread-count").status_code == 200
+    assert begun.count == 0
+
+
+def test_every_request_gives_its_connections_back(vendor_client, customer_client, caller, marketplace, threads):
+    thread_id = threads["vendor_customer"].id
+    api = caller(marketplace.customer_a)
+    responses = [
+        vendor_client.get("/vendor/messages/unread-badge", headers=HTMX),
+        customer_client.get(f"/shop/account/messages/{thread_id}", headers=HTMX),  # reads, then marks read
+        api.post(f"/{thread_id}/messages", json={"content": "Read, then written"}),
+        api.get("/999999"),  # refused after reading
+        vendor_client.get("/vendor/messages/999999", headers=HTMX),
+    ]
+    assert [response.status_code for response in responses] == [200, 200, 201, 404, 404]
+    assert g.get("_read_connection") is None
+    pool = db.engine.pool
+    if not isinstance(pool, StaticPool):  # an in-memory SQLite database is one shared connection
+        assert pool.checkedout() == 0
+
+
+def test_a_request_that_writes_answers_with_what_it_wrote(customer_client, service, marketplace, threads):
+    conversation_id = threads["vendor_customer"].id
+    service.send_message(marketplace.staff_a, conversation_id, "Two unread now")
+    badge_before = customer_client.get("/shop/account/messages/unread-badge", headers=HTMX)
+    assert 'data-count="3"' in badge_before.get_data(as_text=True)  # two here, one from the platform
+    # Opening the thread reads it, marks it read, and announces that; the badge then says so.
+    opened = customer_client.get(f"/shop/account/messages/{conversation_id}", headers=HTMX)
+    assert "Two unread now" in opened.get_data(as_text=True)
+    assert "messages-read" in opened.headers.get("HX-Trigger", "")
+    badge_after = customer_client.get("/shop/account/messages/unread-badge", headers=HTMX)
+    assert 'data-count="1"' in badge_after.get_data(as_text=True)
