@@ -20,6 +20,10 @@ NAMING_CONVENTION = {
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
+# "basic" protection hashed the client's address and browser on every request only to mark a
+# session not fresh when they changed, and nothing here asks for a fresh sign-in. What ends a
+# session is its version (messaging/auth.py): signing out ends it everywhere.
+login_manager.session_protection = None
 csrf = CSRFProtect()
 # Only the views that check a password are limited (messaging/sign_in_limits.py); nothing has a
 # default limit. The moving window means "at most N in any such period", which is what the

@@ -48,8 +48,6 @@ class _Compiled:
     result_conversions: tuple[tuple[int, Callable], ...]
     # A named tuple of the result columns' labels (None for a statement without rows).
     row_type: type | None
-    # An INSERT, UPDATE or DELETE: it runs in the request's transaction, never on its read connection.
-    writes: bool
 
     def arguments(self, parameters: dict):
         """What the driver is given: the fixed values and this call's, in placeholder order if positional."""
@@ -82,6 +80,8 @@ class PreparedStatement:
     def __init__(self, build: Callable[[], Executable]):
         self._build = build
         self._by_dialect: dict[str, _Compiled] = {}
+        # An INSERT, UPDATE or DELETE runs in the request's transaction, never on its read connection.
+        self._writes: bool | None = None
 
     def rows(self, session: Session, **parameters) -> list[tuple]:
         """Every row (of a read, or of a write's RETURNING) as a named tuple of converted values."""
@@ -98,8 +98,10 @@ class PreparedStatement:
         return self._execute(session, parameters)[2]
 
     def _execute(self, session: Session, parameters: dict) -> tuple[_Compiled, list, int]:
-        compiled = self._compiled_for(session.get_bind().dialect)
-        connection = connection_for(session, compiled.writes)
+        if self._writes is None:
+            self._writes = bool(self._build().is_dml)
+        connection = connection_for(session, self._writes)
+        compiled = self._compiled_for(connection.dialect)
         return (compiled, *_run(connection, compiled.sql, compiled.arguments(parameters)))
 
     def _compiled_for(self, dialect) -> _Compiled:
@@ -133,8 +135,7 @@ def _compile(statement: Executable, dialect) -> _Compiled:
     )
     row_type = namedtuple("Row", [column.keyname for column in columns], rename=True) if columns else None
     positions = tuple(compiled.positiontup) if compiled.positional else None
-    return _Compiled(str(compiled), positions, fixed, bind_conversions, result_conversions, row_type,
-                     writes=bool(statement.is_dml))
+    return _Compiled(str(compiled), positions, fixed, bind_conversions, result_conversions, row_type)
 
 
 def _inline_fixed_value(bind: BindParameter) -> None:

@@ -20,18 +20,18 @@ from flask import Flask, g, has_request_context
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, scoped_session
 
+from messaging.extensions import db
+
 _HELD = "_read_connection"
 
 
-def connection_for(session: Session, writes: bool) -> Connection:
+def connection_for(session: Session | scoped_session, writes: bool) -> Connection:
     """The Core connection a statement runs on: the Session's, unless the request has only read so far."""
-    if isinstance(session, scoped_session):
-        session = session()
-    if writes or session.in_transaction() or not has_request_context():
+    if writes or not has_request_context() or _in_transaction(session):
         return session.connection()
     held = g.get(_HELD)
     if held is None:
-        held = session.get_bind().connect()
+        held = db.engine.connect()
         if held.dialect.name == "postgresql":
             # No BEGIN before and no ROLLBACK after the reads; the pool restores the
             # connection's isolation when it takes it back. (SQLite needs nothing: its driver
@@ -39,6 +39,15 @@ def connection_for(session: Session, writes: bool) -> Connection:
             held = held.execution_options(isolation_level="AUTOCOMMIT")
         setattr(g, _HELD, held)
     return held
+
+
+def _in_transaction(session: Session | scoped_session) -> bool:
+    # A request that has not touched the Session has none yet, and need not make one to find out.
+    if isinstance(session, scoped_session):
+        if not session.registry.has():
+            return False
+        session = session()
+    return session.in_transaction()
 
 
 def release() -> None:

@@ -19,6 +19,8 @@ from messaging.services.errors import InvalidInput, MessagingError
 # Deeper than any body the API accepts (its deepest is an object of strings), far below the stack.
 JSON_MAX_DEPTH = 32
 FORBIDDEN_CHARACTERS = re.compile("[\x00\ud800-\udfff]")
+# The bodies werkzeug parses into request.form.
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 REFUSED_TEXT_REASON = "Contains a character text cannot hold (NUL or an unpaired surrogate)."
 
 
@@ -42,7 +44,9 @@ def init_app(app: Flask) -> None:
 def refuse_unacceptable_input() -> None:
     if request.routing_exception is not None:
         return  # 404 or 405 whatever the input; the routing answer says so
-    for source in (request.args, request.form):
+    # Only a form body is parsed as a form: asking a GET (every poll) for its form built one anyway.
+    sources = (request.args, request.form) if request.mimetype in FORM_TYPES else (request.args,)
+    for source in sources:
         for name, values in source.lists():
             _check_text(name, name)
             for value in values:

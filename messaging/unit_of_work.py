@@ -95,6 +95,8 @@ def init_app(app: Flask) -> None:
             read_connection.release()
 
     def _finish(response: Response) -> Response:
+        if not db.session.registry.has():
+            return response  # the request read through its read connection only: no Session to end
         if response.status_code >= 400:
             db.session.rollback()
             return response

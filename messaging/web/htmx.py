@@ -39,5 +39,8 @@ def page_error(status: int, message: str) -> Response:
 
 def vary_on_htmx(response: Response) -> Response:
     # Caches must not hand a fragment to a full-page request for the same URL, or the reverse.
-    response.vary.add("HX-Request")
+    if "Vary" in response.headers:
+        response.vary.add("HX-Request")
+    else:
+        response.headers["Vary"] = "HX-Request"  # what vary.add writes, without parsing a header set
     return response
