@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from flask import Response, current_app, request, stream_with_context
 from sqlalchemy import func, select
 
+from messaging import read_connection
 from messaging.extensions import db
 from messaging.identity import Principal
 from messaging.live.audiences import audiences_of
@@ -100,7 +101,7 @@ def _replay(audiences: tuple[str, ...], after: int | None):
             yield sse_frame(RESYNC, "{}", newest)
             return set()
     finally:
-        db.session.remove()  # give the connection back before waiting
+        _give_connections_back()  # before waiting
     for row in rows:
         yield Event(*row).frame
     return {row.id for row in rows}
@@ -143,6 +144,13 @@ def _checked(still_allowed: Callable[[], bool]) -> bool:
     try:
         return still_allowed()
     finally:
-        db.session.remove()
+        _give_connections_back()
+
+
+def _give_connections_back() -> None:
+    """A stream waits for minutes: it must not keep a connection of the pool's few meanwhile (the
+    Session's, or the one its reads go through, messaging/read_connection.py)."""
+    db.session.remove()
+    read_connection.release()
 
 

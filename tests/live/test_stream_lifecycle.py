@@ -66,3 +66,13 @@ def test_a_deactivated_account_stops_receiving_within_the_recheck(server, kind):
         db.session.commit()
     assert reader.ended.wait(5)
     assert reader.events[-1].name == "ended"
+
+
+def test_an_open_stream_holds_no_database_connection_while_it_waits(server):
+    """Each open stream would otherwise keep one of the pool's few connections for its whole life."""
+    reader = StreamReader(f"{server.url}/vendor/messages/stream", cookies=signed_in(server.url).cookies).open()
+    assert reader.ready.wait(5)
+    assert reader.wait_for(lambda: reader.comments >= 3, timeout=6)  # past a re-check of the account
+    with server.app.app_context():
+        assert db.engine.pool.checkedout() == 0
+    reader.close()
