@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
+from messaging import remembered_signatures
 from messaging.extensions import db
 from messaging.models import Customer, User
 from messaging.services.api_tokens import TOKEN_SALT, ApiTokens
@@ -124,3 +125,15 @@ def test_a_token_of_another_role_is_401_wrong_role(caller, marketplace, who, rol
     response = caller(getattr(marketplace, who), role=role).get()
     assert response.status_code == 401
     assert error_of(response)["code"] == "wrong_role"
+
+
+def test_a_token_in_use_expires_on_time(caller, marketplace, app, monkeypatch):
+    """Its signature is checked once and remembered (messaging/remembered_signatures.py); its age, every time."""
+    api = caller(marketplace.admin)
+    assert api.get().status_code == 200
+    assert api.get().status_code == 200
+    later = time.time() + app.config["API_TOKEN_MAX_AGE_SECONDS"] + 60
+    monkeypatch.setattr(remembered_signatures.time, "time", lambda: later)
+    response = api.get()
+    assert response.status_code == 401
+    assert error_of(response)["code"] == "invalid_token"

@@ -4,7 +4,7 @@ import time
 
 from flask import Flask
 
-from messaging import session_cookies
+from messaging import remembered_signatures
 from messaging.session_cookies import RememberingCookieSessionInterface
 from tests.web.page_support import HTMX
 
@@ -43,7 +43,7 @@ def test_a_remembered_cookie_expires_with_the_session_lifetime(app, vendor_clien
     assert is_signed_in(vendor_client)
     lifetime = app.permanent_session_lifetime.total_seconds()
     later = time.time() + lifetime + 60
-    monkeypatch.setattr(session_cookies.time, "time", lambda: later)
+    monkeypatch.setattr(remembered_signatures.time, "time", lambda: later)
     assert vendor_client.get(INBOX).status_code == 302
 
 
@@ -79,4 +79,4 @@ def test_forgotten_cookies_are_verified_again(app):
         for n, cookie in enumerate(cookies):
             with app.test_request_context(headers={"Cookie": f"session={cookie}"}) as context:
                 assert interface.open_session(app, context.request)["n"] == n
-    assert len(interface._verified) == 2
+    assert len(interface._for_keys(app)[1]) == 2
