@@ -507,8 +507,8 @@ def main(argv=None) -> int:
 
     with app.app_context():
         engine = db.engine
-        # The search triggers rewrite a conversation's whole document at every message: loading
-        # 1M rows through them takes hours. Load without them, then index every conversation once.
+        # The search triggers index each message as it comes, one statement per row: load without
+        # them, then build every conversation's chunks at once.
         with engine.begin() as connection:
             remove_search_index(connection)
         if is_sqlite(args.url):

@@ -4,6 +4,7 @@ from sqlalchemy import update
 from messaging.extensions import db
 from messaging.models import ConversationType, Vendor
 from messaging.services.conversations import ListFilters
+from messaging.services.search import CHUNK_MESSAGES
 from tests.factories import start
 
 
@@ -82,3 +83,25 @@ def test_search_queries_do_not_grow_with_the_matches(service, marketplace, count
     make(30)
     many, shown_many = queries()
     assert (shown_few, shown_many) == (5, 35) and few == many
+
+
+def test_a_long_thread_is_found_by_words_from_anywhere_in_it(service, marketplace):
+    """Its messages are indexed in chunks (services/search.py): words of different chunks still find it together."""
+    m = marketplace
+    long = start(service, m.staff_a, ConversationType.VENDOR_CUSTOMER, m.customer_a, "Kitchen refit",
+                 text="The walnut worktop is on its way")
+    for number in range(2, 3 * CHUNK_MESSAGES + 3):
+        service.send_message(m.customer_a if number % 2 else m.staff_a, long.id, f"Update {number} on the delivery")
+    service.send_message(m.customer_a, long.id, "The marble sink arrived cracked")
+    start(service, m.staff_a, ConversationType.VENDOR_CUSTOMER, m.customer_a, "Short one", text="walnut shelf")
+    # Later, someone joins: every chunk learns their name.
+    service.send_message(m.staff_a2, long.id, "Sven here, I will send a new sink")
+
+    assert found(service, m.staff_a, "marble") == ["Kitchen refit"]                         # the last chunk
+    assert found(service, m.staff_a, "walnut marble") == ["Kitchen refit"]                  # first and last chunks
+    assert found(service, m.staff_a, "refit marble cracked") == ["Kitchen refit"]           # subject and last chunk
+    assert sorted(found(service, m.staff_a, "walnut")) == ["Kitchen refit", "Short one"]
+    assert found(service, m.staff_a, "walnut shelf") == ["Short one"]
+    assert found(service, m.staff_a, "walnut granite") == []
+    assert found(service, m.staff_a, "sven worktop") == ["Kitchen refit"]
+    assert found(service, m.staff_b, "walnut marble") == []                                 # another shop

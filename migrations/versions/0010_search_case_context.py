@@ -13,11 +13,11 @@ down_revision = '0008_live_events'
 branch_labels = None
 depends_on = None
 
-from messaging.services.search import install_search_index, remove_search_index  # noqa: E402
+from messaging.services.search_index_v1 import install_search_index, remove_search_index  # noqa: E402
 
 
 def _rebuild_search_index():
-    # Triggers and documents are rebuilt from the search module's statements (see 0007).
+    # Triggers and documents are rebuilt from the statements of that index (see 0007).
     connection = op.get_bind()
     remove_search_index(connection)
     install_search_index(connection, backfill=True)

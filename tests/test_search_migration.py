@@ -1,0 +1,63 @@
+"""Migration 0011 (search in chunks) carries the existing conversations over, both ways, on SQLite and PostgreSQL."""
+import pytest
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import text
+
+from messaging import create_app
+from messaging.extensions import db
+from messaging.models import ConversationType
+from messaging.services import messaging_service
+from messaging.services.conversations import ListFilters
+from messaging.services.platform_settings import ensure_default_settings
+from messaging.services.search import CHUNK_MESSAGES
+from tests.factories import build_marketplace, start
+from tests.postgres_databases import drop_database, scratch_database_url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
+        return
+    url = scratch_database_url("search_migration_test")
+    yield url
+    drop_database(url)
+
+
+def found(marketplace, search: str) -> list[str]:
+    listing = messaging_service().list_conversations(marketplace.staff_a, ListFilters(search=search))
+    return [conversation.subject for conversation in listing.items]
+
+
+def test_existing_conversations_are_found_after_the_upgrade_and_after_the_downgrade(database_url, tmp_path):
+    app = create_app("testing", overrides={"SQLALCHEMY_DATABASE_URI": database_url, "ATTACHMENT_ROOT": str(tmp_path)})
+    with app.app_context():
+        upgrade(revision="0010_search_case_context")
+        ensure_default_settings()
+        m = build_marketplace()
+        service = messaging_service()
+        long = start(service, m.staff_a, ConversationType.VENDOR_CUSTOMER, m.customer_a, "Kitchen refit",
+                     text="The walnut worktop is on its way")
+        for number in range(2 * CHUNK_MESSAGES):
+            service.send_message(m.staff_a, long.id, f"Update {number}")
+        service.send_message(m.customer_a, long.id, "The marble sink arrived cracked")
+        db.session.commit()
+        db.session.remove()
+
+        upgrade()
+        with db.engine.connect() as connection:
+            chunks = connection.execute(text("SELECT count(*) FROM conversation_search")).scalar()
+        assert chunks >= 3  # the long conversation alone holds three
+        assert found(m, "walnut marble") == ["Kitchen refit"]
+        db.session.remove()
+
+        downgrade(revision="0010_search_case_context")
+        with db.engine.connect() as connection:
+            documents = connection.execute(text("SELECT count(*) FROM conversation_search")).scalar()
+        assert documents == 1  # one document per conversation again
+        db.session.remove()
+
+        upgrade()
+        assert found(m, "walnut marble") == ["Kitchen refit"]
+        db.session.remove()
+        db.engine.dispose()
