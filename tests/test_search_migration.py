@@ -1,4 +1,5 @@
-"""Migration 0011 (search in chunks) carries the existing conversations over, both ways, on SQLite and PostgreSQL."""
+"""Migration 0011 (search in chunks on SQLite; nothing on PostgreSQL) carries the existing conversations
+over, both ways, on both databases."""
 import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import text
@@ -31,6 +32,7 @@ def found(marketplace, search: str) -> list[str]:
 
 def test_existing_conversations_are_found_after_the_upgrade_and_after_the_downgrade(database_url, tmp_path):
     app = create_app("testing", overrides={"SQLALCHEMY_DATABASE_URI": database_url, "ATTACHMENT_ROOT": str(tmp_path)})
+    sqlite = database_url.startswith("sqlite")
     with app.app_context():
         upgrade(revision="0010_search_case_context")
         ensure_default_settings()
@@ -46,8 +48,8 @@ def test_existing_conversations_are_found_after_the_upgrade_and_after_the_downgr
 
         upgrade()
         with db.engine.connect() as connection:
-            chunks = connection.execute(text("SELECT count(*) FROM conversation_search")).scalar()
-        assert chunks >= 3  # the long conversation alone holds three
+            documents = connection.execute(text("SELECT count(*) FROM conversation_search")).scalar()
+        assert documents >= 3 if sqlite else documents == 1  # SQLite: the long conversation alone holds three chunks
         assert found(m, "walnut marble") == ["Kitchen refit"]
         db.session.remove()
 

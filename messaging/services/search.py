@@ -1,25 +1,25 @@
 """Full-text search of conversations: message text, subjects, participant and shop names.
 
-Both databases index a conversation as a few documents, its *chunks*, in ``conversation_search``:
-each holds the conversation's subject, its case, its shop's and participants' names and scope
-words, and the text of up to ``CHUNK_MESSAGES`` of its messages. SQLite (the embedded default)
-indexes them with FTS5 (``conversation_fts``, external content), PostgreSQL stores each as a
-``tsvector`` with a GIN index. Triggers keep them in step with every write; migration
-``0011_search_chunks`` builds them from the existing rows, and ``db.create_all()`` (the tests) gets
-them through the metadata events at the bottom.
+SQLite (the embedded default) indexes a conversation as a few documents, its *chunks*, in
+``conversation_search``, with FTS5: each holds the conversation's subject, its case, its shop's
+and participants' names and scope words, and the text of up to ``CHUNK_MESSAGES`` of its
+messages. A new message is added to its conversation's last chunk, or starts a new chunk when
+that one is full, so what a send costs the index does not depend on the length of its thread.
+(The first index kept one document per conversation and rewrote all of it at every message: a
+reply in a thread of 1,000 messages cost about twice one in a thread of 100, bench/README.md.)
+Most conversations are one chunk, in ``conversation_fts``; the chunks of a longer one are in
+``conversation_fts_several``, where it matches when each word is in one of its chunks.
 
-A new message is added to its conversation's last chunk, or starts a new chunk when that one is
-full, so what a send costs the index does not depend on the length of its thread. (The first
-index, ``search_index_v1``, kept one document per conversation and rewrote all of it at every
-message: a reply in a thread of 1,000 messages cost three times one in a thread of 100.)
+PostgreSQL keeps the first index (``search_index_v1``): one ``tsvector`` per conversation with a
+GIN index, to which a message appends its words.
+
+Triggers keep both in step with every write; migration ``0011_search_chunks`` builds SQLite's
+chunks from the existing rows, and ``db.create_all()`` (the tests) gets the index through the
+metadata events at the bottom.
 
 Words match by prefix ("deliv" finds "delivery"; a single character only as a whole word), all
-words must match, case and accents aside, anywhere in the conversation. Most conversations are
-one chunk, indexed as one document, as the first index did. The chunks of a longer one
-(``several``, a few percent of them) are in an index of their own (SQLite:
-``conversation_fts_several``; PostgreSQL: a partial GIN index), where such a conversation matches
-when each word is in one of its chunks. Scope is the caller's, as for any list: the clause only
-narrows ``list_conversations``.
+words must match, case and accents aside, anywhere in the conversation. Scope is the caller's, as
+for any list: the clause only narrows ``list_conversations``.
 """
 import re
 import unicodedata
@@ -32,6 +32,7 @@ from messaging.extensions import db
 from messaging.identity import Principal
 from messaging.models import Conversation, Message
 from messaging.policy import policy_for
+from messaging.services import search_index_v1
 
 MAX_TERMS = 8
 MESSAGES_SEARCHED = 200
@@ -42,11 +43,9 @@ WORD = re.compile(r"[^\W_]+", re.UNICODE)  # letters and digits: "_" is no word 
 # A chunk's id is its conversation's id times CHUNK_IDS plus its number, so the chunks of a
 # conversation are one range of the primary key, and a chunk's conversation is its id // CHUNK_IDS.
 CHUNK_IDS = 65536
-# A chunk is full at this many messages, or (new messages only) past this much text: SQLite
-# counts characters, PostgreSQL a tsvector's distinct words.
+# A chunk is full at this many messages, or (new messages only) past this many characters.
 CHUNK_MESSAGES = 32
 CHUNK_CHARACTERS = 8000
-CHUNK_WORDS = 1500
 
 # What every chunk of conversation ``c`` says besides its messages: subject, case context, shop,
 # participants' names, and scope words (a search starts from the caller's conversations, see scope_terms).
@@ -182,98 +181,22 @@ SQLITE_DOWN = [
     "DROP TABLE IF EXISTS conversation_search",
 ]
 
-_PG_HEADER_SQL = _HEADER_SQL.replace("group_concat(n, ' ')", "string_agg(n, ' ')").replace(
-    "group_concat('zzp' || p.participant_type || p.participant_id, ' ')",
-    "string_agg('zzp' || p.participant_type || p.participant_id, ' ')").replace(
-    # PostgreSQL's parser keeps "SKU-7" as a compound with "-7", and "A/1001" as a path: a case
-    # reference is split into the words a search is split into, as FTS5 splits it on SQLite.
-    "coalesce(c.context_ref, '')", r"regexp_replace(coalesce(c.context_ref, ''), '[^[:alnum:]]+', ' ', 'g')")
-
-
-def _postgres_build(conversations_where: str, messages_where: str) -> str:
-    chunks = _chunks_sql(messages_where, "string_agg(content, ' ' ORDER BY id)")
-    return (
-        f"INSERT INTO conversation_search (chunk_id, conversation_id, message_count, several, document) "
-        f"SELECT c.id::bigint * {CHUNK_IDS} + coalesce(chunk.number, 0), c.id, coalesce(chunk.messages, 0), "
-        f"coalesce(chunk.chunks, 1) > 1, to_tsvector('simple', {_PG_HEADER_SQL} || coalesce(' ' || chunk.text, '')) "
-        f"FROM conversations c LEFT JOIN ({chunks}) AS chunk "
-        f"ON chunk.conversation_id = c.id WHERE {conversations_where}"
-    )
-
-
-POSTGRES_UP = [
-    "CREATE TABLE conversation_search (chunk_id bigint PRIMARY KEY, conversation_id integer NOT NULL "
-    "REFERENCES conversations (id) ON DELETE CASCADE, message_count integer NOT NULL, several boolean NOT NULL, "
-    "document tsvector NOT NULL)",
-    # A conversation of one chunk is in the first index, each chunk of a longer one in the second.
-    "CREATE INDEX ix_conversation_search_fts ON conversation_search USING gin (document) WHERE NOT several",
-    "CREATE INDEX ix_conversation_search_several ON conversation_search USING gin (document) WHERE several",
-    f"""CREATE FUNCTION conversation_search_rebuild(target integer) RETURNS void LANGUAGE sql AS $$
-        DELETE FROM conversation_search WHERE {_chunk_range('target::bigint')};
-        {_postgres_build('c.id = target', 'm.conversation_id = target')}
-    $$""",
-    f"""CREATE FUNCTION conversation_search_on_write() RETURNS trigger LANGUAGE plpgsql AS $$
-    DECLARE
-        last_chunk bigint;
-        last_messages integer;
-        last_words integer;
-    BEGIN
-        IF TG_TABLE_NAME = 'conversations' THEN
-            PERFORM conversation_search_rebuild(NEW.id);
-        ELSIF TG_TABLE_NAME = 'conversation_participants' THEN
-            PERFORM conversation_search_rebuild(NEW.conversation_id);
-        ELSIF TG_TABLE_NAME = 'messages' AND TG_OP = 'INSERT' THEN
-            SELECT s.chunk_id, s.message_count, length(s.document) INTO last_chunk, last_messages, last_words
-              FROM conversation_search s WHERE {_chunk_range('NEW.conversation_id::bigint').replace('chunk_id', 's.chunk_id')}
-             ORDER BY s.chunk_id DESC LIMIT 1;
-            IF last_chunk IS NULL THEN
-                PERFORM conversation_search_rebuild(NEW.conversation_id);
-            ELSIF last_messages >= {CHUNK_MESSAGES} OR last_words >= {CHUNK_WORDS} THEN
-                INSERT INTO conversation_search (chunk_id, conversation_id, message_count, several, document)
-                SELECT last_chunk + 1, c.id, 1, true, to_tsvector('simple', {_PG_HEADER_SQL} || ' ' || NEW.content)
-                  FROM conversations c WHERE c.id = NEW.conversation_id;
-                IF last_chunk = NEW.conversation_id::bigint * {CHUNK_IDS} THEN
-                    UPDATE conversation_search SET several = true WHERE chunk_id = last_chunk;
-                END IF;
-            ELSE
-                UPDATE conversation_search SET document = document || to_tsvector('simple', NEW.content),
-                       message_count = message_count + 1
-                 WHERE chunk_id = last_chunk;
-            END IF;
-        ELSIF TG_TABLE_NAME = 'messages' THEN
-            PERFORM conversation_search_rebuild(OLD.conversation_id);
-        ELSIF TG_TABLE_NAME = 'vendors' THEN
-            PERFORM conversation_search_rebuild(c.id) FROM conversations c WHERE c.vendor_id = NEW.id;
-        END IF;
-        RETURN NULL;
-    END $$""",
-    "CREATE TRIGGER conversation_search_conversation AFTER INSERT OR UPDATE OF subject, vendor_id, context_ref, "
-    "context_label ON conversations "
-    "FOR EACH ROW EXECUTE FUNCTION conversation_search_on_write()",
-    "CREATE TRIGGER conversation_search_participant AFTER INSERT ON conversation_participants "
-    "FOR EACH ROW EXECUTE FUNCTION conversation_search_on_write()",
-    "CREATE TRIGGER conversation_search_message AFTER INSERT OR DELETE OR UPDATE OF content ON messages "
-    "FOR EACH ROW EXECUTE FUNCTION conversation_search_on_write()",
-    "CREATE TRIGGER conversation_search_vendor AFTER UPDATE OF name ON vendors "
-    "FOR EACH ROW EXECUTE FUNCTION conversation_search_on_write()",
-]
-POSTGRES_BACKFILL = [_postgres_build("true", "true")]
-POSTGRES_DOWN = [
-    "DROP TRIGGER IF EXISTS conversation_search_vendor ON vendors",
-    "DROP TRIGGER IF EXISTS conversation_search_message ON messages",
-    "DROP TRIGGER IF EXISTS conversation_search_participant ON conversation_participants",
-    "DROP TRIGGER IF EXISTS conversation_search_conversation ON conversations",
-    "DROP FUNCTION IF EXISTS conversation_search_on_write()",
-    "DROP FUNCTION IF EXISTS conversation_search_rebuild(integer)",
-    "DROP TABLE IF EXISTS conversation_search",
-]
+# PostgreSQL keeps the first index's one document per conversation (services/search_index_v1.py).
+# Chunks answered the same searches on it 3 to 10 times slower in every form tried: its planner
+# could no longer walk the page's activity index checking one document per conversation by its
+# key, the plan that makes a common word's first page cost under a millisecond. A message there
+# appends to a tsvector (no whole document is parsed again), and a send's cost grew far less with
+# its thread than on SQLite (bench/README.md).
+POSTGRES_UP = search_index_v1.POSTGRES_UP
+POSTGRES_BACKFILL = search_index_v1.POSTGRES_BACKFILL
+POSTGRES_DOWN = search_index_v1.POSTGRES_DOWN
 
 
 # Tables the search index owns (with FTS5's shadow tables); not in the models, so autogenerate skips them.
 SEARCH_TABLE_PREFIXES = ("conversation_fts", "conversation_search")
 
 
-SEARCH_INDEXES = ("ix_conversation_search_fts", "ix_conversation_search_several")
+SEARCH_INDEXES = ("ix_conversation_search_fts",)
 
 
 def include_in_autogenerate(name, type_, parent_names) -> bool:
@@ -342,32 +265,29 @@ def search_clause(session: Session, search: str, principal: Principal):
     terms = search_terms(search)
     if not terms:
         return false()
-    postgres = _is_postgres(session)
     scope = scope_terms(principal)
+    if _is_postgres(session):
+        documents = select(literal_column("conversation_id")).select_from(text("conversation_search")).where(
+            text("document @@ to_tsquery('simple', :search_query)").bindparams(
+                bindparam("search_query", _match_expression(terms, scope, postgres=True))))
+        return Conversation.id.in_(documents)
     # A conversation of one chunk has every word in it; one of several chunks, each word in one of them.
-    in_one_chunk = _conversations_matching(_match_expression(terms, scope, postgres), postgres, "all")
+    in_one_chunk = _conversations_matching("conversation_fts", _match_expression(terms, scope, False), "all")
     in_several_chunks = intersect(*(
-        _conversations_matching(_match_expression([term], scope, postgres), postgres, str(number), several=True)
+        _conversations_matching("conversation_fts_several", _match_expression([term], scope, False), str(number))
         for number, term in enumerate(terms)
     )).subquery()
-    # UNION ALL: the IN list drops repeats anyway (there are none), and a UNION would first sort
-    # every match of a common word. (As a CTE, found once for the three counts of an admin's
-    # total, it cost the page more than it saved the total.)
+    # One list of matches (two lists made SQLite look up every match of each: 40 ms against 27
+    # for an admin's two common words). UNION ALL: the lists share no conversation, and a UNION
+    # would first sort every match of a common word.
     matches = union_all(in_one_chunk, select(in_several_chunks.c.conversation_id)).subquery()
     return Conversation.id.in_(select(matches.c.conversation_id))
 
 
-def _conversations_matching(expression: str, postgres: bool, name: str, several: bool = False):
-    """The conversations with a chunk matching ``expression``, among conversations of one chunk, or
-    of ``several``."""
-    parameter = bindparam(f"search_{name}", expression)
-    if postgres:
-        condition = f"document @@ to_tsquery('simple', :search_{name}) AND {'' if several else 'NOT '}several"
-        return select(literal_column("conversation_id")).select_from(text("conversation_search")).where(
-            text(condition).bindparams(parameter))
-    index = "conversation_fts_several" if several else "conversation_fts"
+def _conversations_matching(index: str, expression: str, name: str):
+    """The conversations with a chunk in the FTS5 ``index`` that matches ``expression``."""
     return select(literal_column(f"rowid / {CHUNK_IDS}").label("conversation_id")).select_from(text(index)).where(
-        text(f"{index} MATCH :search_{name}").bindparams(parameter))
+        text(f"{index} MATCH :search_{name}").bindparams(bindparam(f"search_{name}", expression)))
 
 
 @dataclass(frozen=True)

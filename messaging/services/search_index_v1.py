@@ -1,8 +1,9 @@
 """The first search index (revisions 0007 and 0010): one document per conversation.
 
-Kept as it was for those migrations, and for 0011's downgrade. Each message appended its text to
-its conversation's document, so the index rewrote the whole conversation at every message: a
-send cost more the longer its thread (messaging/services/search.py has the index that replaced it).
+PostgreSQL still uses it; on SQLite, migration 0011 replaced it with chunks (services/search.py),
+and it is kept as it was for migrations 0007 and 0010 and for 0011's downgrade. Each message
+appends its text to its conversation's document: FTS5 then takes the whole document out of its
+index and puts it back, so a send on SQLite cost more the longer its thread.
 """
 
 # ---------------------------------------------------------------- the documents, per database
