@@ -164,22 +164,8 @@ SQLITE_UP = [
     + " END",
 ]
 SQLITE_BACKFILL = [_sqlite_build("1 = 1", "1 = 1").rstrip(";")]
-SQLITE_DOWN = [
-    "DROP TRIGGER IF EXISTS search_vendor_name",
-    "DROP TRIGGER IF EXISTS search_message_delete",
-    "DROP TRIGGER IF EXISTS search_message_update",
-    "DROP TRIGGER IF EXISTS search_message_insert",
-    "DROP TRIGGER IF EXISTS search_participant_insert",
-    "DROP TRIGGER IF EXISTS search_conversation_delete",
-    "DROP TRIGGER IF EXISTS search_conversation_update",
-    "DROP TRIGGER IF EXISTS search_conversation_insert",
-    "DROP TRIGGER IF EXISTS conversation_search_au",
-    "DROP TRIGGER IF EXISTS conversation_search_ad",
-    "DROP TRIGGER IF EXISTS conversation_search_ai",
-    "DROP TABLE IF EXISTS conversation_fts_several",
-    "DROP TABLE IF EXISTS conversation_fts",
-    "DROP TABLE IF EXISTS conversation_search",
-]
+# The first index's triggers and tables have the same names; the second FTS table is new.
+SQLITE_DOWN = ["DROP TABLE IF EXISTS conversation_fts_several", *search_index_v1.SQLITE_DOWN]
 
 # PostgreSQL keeps the first index's one document per conversation (services/search_index_v1.py).
 # Chunks answered the same searches on it 3 to 10 times slower in every form tried: its planner
