@@ -29,7 +29,9 @@ class RememberedSignatures(Generic[Carried]):
         self._lock = Lock()
 
     def carried(self, value: str, max_age: float) -> Carried | None:
-        """What a validly signed value carries, or None when it is forged or older than ``max_age`` seconds."""
+        """What a validly signed value carries, or None when it is forged or older than ``max_age`` seconds.
+
+        Every request with the same value gets the same object: read it, never change it."""
         with self._lock:
             verified = self._verified.get(value)
             if verified is not None:

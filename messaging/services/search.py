@@ -38,7 +38,7 @@ MAX_TERMS = 8
 MESSAGES_SEARCHED = 200
 WORD = re.compile(r"[^\W_]+", re.UNICODE)  # letters and digits: "_" is no word to either index
 
-# ---------------------------------------------------------------- the chunks, per database
+# ---------------------------------------------------------------- SQLite's chunks
 #
 # A chunk's id is its conversation's id times CHUNK_IDS plus its number, so the chunks of a
 # conversation are one range of the primary key, and a chunk's conversation is its id // CHUNK_IDS.
@@ -66,12 +66,12 @@ _HEADER_SQL = """
 """
 
 
-def _chunks_sql(messages_where: str, aggregate: str) -> str:
+def _chunks_sql(messages_where: str) -> str:
     """Each conversation's messages (those of ``messages_where`` on ``m``) in chunks of CHUNK_MESSAGES."""
     return f"""
-        SELECT conversation_id, number, count(*) AS messages, {aggregate} AS text,
+        SELECT conversation_id, number, count(*) AS messages, group_concat(content, ' ') AS text,
                max(number) OVER (PARTITION BY conversation_id) + 1 AS chunks
-        FROM (SELECT m.conversation_id, m.id, m.content,
+        FROM (SELECT m.conversation_id, m.content,
                      (row_number() OVER (PARTITION BY m.conversation_id ORDER BY m.id) - 1) / {CHUNK_MESSAGES} AS number
               FROM messages m WHERE {messages_where}) AS numbered
         GROUP BY conversation_id, number
@@ -88,7 +88,7 @@ def _chunk_range(conversation: str) -> str:
 
 def _sqlite_build(conversations_where: str, messages_where: str) -> str:
     """Insert the chunks of the conversations ``conversations_where`` (on ``c``), whose messages are ``messages_where``."""
-    chunks = _chunks_sql(messages_where, "group_concat(content, ' ')")
+    chunks = _chunks_sql(messages_where)
     return (
         f"INSERT INTO conversation_search (chunk_id, message_count, several, document) "
         f"SELECT c.id * {CHUNK_IDS} + coalesce(chunk.number, 0), coalesce(chunk.messages, 0), "
