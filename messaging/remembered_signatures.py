@@ -14,6 +14,8 @@ from collections.abc import Callable
 from threading import Lock
 from typing import Generic, TypeVar
 
+from itsdangerous import BadData
+
 Carried = TypeVar("Carried")
 
 REMEMBERED = 4096
@@ -51,3 +53,13 @@ class RememberedSignatures(Generic[Carried]):
 
     def __len__(self) -> int:
         return len(self._verified)
+
+
+def verified_payload(serializer, value: str) -> tuple[int, object] | None:
+    """The signing time of an itsdangerous timed value and what it carries, or None if it is forged
+    (its age is for the caller to check: :class:`RememberedSignatures` checks it at every use)."""
+    try:
+        signed, signed_at = serializer.make_signer(serializer.salt).unsign(value, return_timestamp=True)
+        return int(signed_at.timestamp()), serializer.load_payload(signed)
+    except BadData:  # a wrong signature, or a signed payload that does not parse
+        return None

@@ -9,11 +9,11 @@ revocation list.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from itsdangerous import BadData, URLSafeTimedSerializer
+from itsdangerous import URLSafeTimedSerializer
 
 from messaging.clock import utcnow
 from messaging.identity import Principal
-from messaging.remembered_signatures import RememberedSignatures
+from messaging.remembered_signatures import RememberedSignatures, verified_payload
 from messaging.services import accounts
 from messaging.services.accounts import SignedIn, restore_session_principal
 from messaging.services.session_versions import load_account
@@ -32,7 +32,7 @@ class ApiTokens:
         self._serializer = URLSafeTimedSerializer(secret_key, salt=TOKEN_SALT)
         self.max_age_seconds = max_age_seconds
         # A client sends the same token with every call: its signature is checked once.
-        self._verified = RememberedSignatures(self._verified_token)
+        self._verified = RememberedSignatures(lambda token: verified_payload(self._serializer, token))
 
     def issue(self, principal: Principal, session_version: int | None = None) -> IssuedToken:
         if session_version is None:
@@ -56,13 +56,6 @@ class ApiTokens:
         if vendor_id is not None and not isinstance(vendor_id, int):
             return None
         return restore_session_principal(principal_type, account_id, vendor_id, payload.get("session_version"))
-
-    def _verified_token(self, token: str) -> tuple[int, object] | None:
-        try:
-            signed, signed_at = self._serializer.make_signer(self._serializer.salt).unsign(token, return_timestamp=True)
-            return int(signed_at.timestamp()), self._serializer.load_payload(signed)
-        except BadData:  # a wrong signature, or a signed payload that is no JSON
-            return None
 
 
 def authenticate(email: str, password: str, vendor_code: str | None, account_type: str | None = None) -> SignedIn:

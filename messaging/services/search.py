@@ -167,17 +167,6 @@ SQLITE_BACKFILL = [_sqlite_build("1 = 1", "1 = 1").rstrip(";")]
 # The first index's triggers and tables have the same names; the second FTS table is new.
 SQLITE_DOWN = ["DROP TABLE IF EXISTS conversation_fts_several", *search_index_v1.SQLITE_DOWN]
 
-# PostgreSQL keeps the first index's one document per conversation (services/search_index_v1.py).
-# Chunks answered the same searches on it 3 to 10 times slower in every form tried: its planner
-# could no longer walk the page's activity index checking one document per conversation by its
-# key, the plan that makes a common word's first page cost under a millisecond. A message there
-# appends to a tsvector (no whole document is parsed again), and a send's cost grew far less with
-# its thread than on SQLite (bench/README.md).
-POSTGRES_UP = search_index_v1.POSTGRES_UP
-POSTGRES_BACKFILL = search_index_v1.POSTGRES_BACKFILL
-POSTGRES_DOWN = search_index_v1.POSTGRES_DOWN
-
-
 # Tables the search index owns (with FTS5's shadow tables); not in the models, so autogenerate skips them.
 SEARCH_TABLE_PREFIXES = ("conversation_fts", "conversation_search")
 
@@ -192,16 +181,25 @@ def include_in_autogenerate(name, type_, parent_names) -> bool:
     return not (type_ == "index" and name in SEARCH_INDEXES)
 
 
+# PostgreSQL keeps the first index's one document per conversation (services/search_index_v1.py).
+# Chunks answered the same searches on it 3 to 10 times slower in every form tried: its planner
+# could no longer walk the page's activity index checking one document per conversation by its
+# key, the plan that makes a common word's first page cost under a millisecond. A message there
+# appends to a tsvector (no whole document is parsed again), and a send's cost grew far less with
+# its thread than on SQLite (bench/README.md).
 def install_search_index(connection, backfill: bool = True) -> None:
-    postgres = connection.dialect.name == "postgresql"
-    statements = (POSTGRES_UP + (POSTGRES_BACKFILL if backfill else [])) if postgres else (
-        SQLITE_UP + (SQLITE_BACKFILL if backfill else []))
-    for statement in statements:
+    if connection.dialect.name == "postgresql":
+        search_index_v1.install_search_index(connection, backfill)
+        return
+    for statement in SQLITE_UP + (SQLITE_BACKFILL if backfill else []):
         connection.exec_driver_sql(statement)
 
 
 def remove_search_index(connection) -> None:
-    for statement in POSTGRES_DOWN if connection.dialect.name == "postgresql" else SQLITE_DOWN:
+    if connection.dialect.name == "postgresql":
+        search_index_v1.remove_search_index(connection)
+        return
+    for statement in SQLITE_DOWN:
         connection.exec_driver_sql(statement)
 
 
