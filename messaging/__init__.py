@@ -8,6 +8,8 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import CONFIGS, INSTANCE_DIR
+from messaging import sqlite_write_lock
+from messaging.flask_app import MessagingFlask
 from messaging.session_cookies import RememberingCookieSessionInterface
 
 
@@ -16,7 +18,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     config_class = CONFIGS[config_name]
     from_environment = config_class.from_environment() if hasattr(config_class, "from_environment") else {}
 
-    app = Flask(
+    app = MessagingFlask(
         __name__,
         instance_path=str(INSTANCE_DIR),
         template_folder=str(Path(__file__).resolve().parent.parent / "templates"),
@@ -27,6 +29,8 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     if overrides:
         app.config.update(overrides)
     os.makedirs(app.instance_path, exist_ok=True)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = sqlite_write_lock.engine_options(
+        app.config["SQLALCHEMY_DATABASE_URI"], app.config["SQLALCHEMY_ENGINE_OPTIONS"])
     app.session_interface = RememberingCookieSessionInterface()
 
     from messaging import sign_in_limits, unit_of_work

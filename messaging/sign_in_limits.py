@@ -24,12 +24,15 @@ import math
 import time
 
 from flask import Flask, current_app, g, request
+from flask.globals import request_ctx
 from limits import parse_many
 
 from messaging.extensions import limiter
 
 SETTINGS = ("SIGN_IN_LIMIT_PER_ADDRESS", "SIGN_IN_LIMIT_PER_EMAIL")
 _REFUSED_ATTEMPT = "sign_in_refused"
+# Where Flask-Limiter 4 keeps a request's state once one of its limits is checked.
+LIMITER_REQUEST_STATE = "_limiter_request_context"
 
 
 def init_app(app: Flask) -> None:
@@ -49,6 +52,26 @@ def _check_only_limited_views(app: Flask) -> None:
     if app.config.get("RATELIMIT_DEFAULT") or app.config.get("RATELIMIT_APPLICATION"):
         return
     app.before_request_funcs[None].remove(limiter._check_request_limit)
+    # Its after-request hook (deducting a refused attempt) and teardown only have work in a
+    # request that went through a limited view; the others skip them.
+    after = app.after_request_funcs[None]
+    after[:] = [_when_limited(hook) if _is_limiter_hook(hook) else hook for hook in after]
+    teardown = app.teardown_request_funcs[None]
+    teardown[:] = [_when_limited(hook) if _is_limiter_hook(hook) else hook for hook in teardown]
+
+
+def _is_limiter_hook(hook) -> bool:
+    return getattr(hook, "func", None) is not None and hook.args[:1] == (limiter,) \
+        or getattr(hook, "__self__", None) is limiter
+
+
+def _when_limited(hook):
+    def run_when_limited(value):
+        # Flask-Limiter keeps a request's state on the request context, made when a limit is checked.
+        if hasattr(request_ctx._get_current_object(), LIMITER_REQUEST_STATE):
+            return hook(value)
+        return value
+    return run_when_limited
 
 
 def limit_sign_in_attempts(view):

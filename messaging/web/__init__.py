@@ -2,12 +2,12 @@
 
 ``init_app`` is called by the app factory when this package exists.
 """
-from flask import Flask, current_app, g
+from flask import Flask, current_app
 from flask_login import current_user
 
 from messaging.auth import session_principal
 from messaging.roles import ROLES, role_of
-from messaging.services import attachment_service, messaging_service, messaging_settings
+from messaging.services import attachment_service, messaging_settings
 from messaging.services.acting_vendor import vendor_name
 from messaging.services.vendor_unread import unread_by_vendor
 from messaging.web import bidi, htmx, humanize, inbox, settings, shop_account, sign_in
@@ -22,6 +22,7 @@ from messaging.web.search_results import highlight
 from messaging.web.security_headers import register_security_headers
 from messaging.web.static_files import register_static_caching
 from messaging.web.thread_items import thread_rows
+from messaging.web.unread_badge import unread_total
 
 HTMX_SCRIPT = "vendor/htmx-2.0.11.min.js"
 
@@ -61,14 +62,6 @@ def _layout_context() -> dict:
     }
 
 
-def _unread_total() -> int:
-    # Once per request: the tab title, the header badge and the dashboard card show the same number.
-    if "unread_total" not in g:
-        principal = session_principal()
-        g.unread_total = messaging_service().get_unread_count(principal) if principal else 0
-    return g.unread_total
-
-
 def _switchable_vendors() -> list:
     return sign_in.vendors_to_switch_to(session_principal(), current_user)
 
@@ -95,7 +88,7 @@ def _max_upload_bytes() -> int:
 LAYOUT_HELPERS = {
     "htmx_script": HTMX_SCRIPT,
     "events": htmx,
-    "unread_total": _unread_total,
+    "unread_total": unread_total,
     "switchable_vendors": _switchable_vendors,
     "unread_by_vendor": _unread_by_vendor,
     "shop_name": _shop_name,

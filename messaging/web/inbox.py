@@ -17,6 +17,7 @@ from messaging.web import cases, htmx
 from messaging.web.access import require_role
 from messaging.web.attachment_download import download_attachment
 from messaging.web.forms import FormState, ListQuery, read_list_query, read_recipient, read_recipient_type
+from messaging.web.unread_badge import unread_badge_fragment
 
 # Refusals a user can fix in the form; shown next to it with what they typed.
 FORM_REFUSALS = (InvalidInput, ConversationClosed, FileTooLarge, UnsupportedFileType, SendingTooFast)
@@ -111,7 +112,7 @@ def mark_read(conversation_id: int):
 def unread_badge():
     if not htmx.wants_fragment():
         return redirect(g.pages.url("inbox"))
-    return _render("partials/_unread_badge.html")
+    return unread_badge_fragment(g.pages)
 
 
 # ------------------------------------------------------------------ writing

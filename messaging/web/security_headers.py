@@ -14,14 +14,22 @@ CONTENT_SECURITY_POLICY = "; ".join([
 ])
 
 
+# For every page answer; HTML documents get the rest too.
+EVERY_ANSWER = (("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "same-origin"))
+HTML_ANSWERS = (("Content-Security-Policy", CONTENT_SECURITY_POLICY), ("X-Frame-Options", "DENY"))
+
+
 def register_security_headers(app: Flask) -> None:
     @app.after_request
     def add_headers(response):
         if request.path.startswith("/api/"):
             return response
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if response.mimetype == "text/html":
-            response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-            response.headers.setdefault("X-Frame-Options", "DENY")
+        headers = response.headers
+        # One pass over the headers, not one per name (Headers.setdefault searches them all each time),
+        # and the content type by its prefix, not parsed: this runs on every badge poll.
+        present = {name.lower() for name in headers.keys()}
+        wanted = EVERY_ANSWER + HTML_ANSWERS if (response.content_type or "").startswith("text/html") else EVERY_ANSWER
+        for name, value in wanted:
+            if name.lower() not in present:
+                headers.add(name, value)
         return response

@@ -119,6 +119,30 @@ def test_badge_fragment(signed_in, service):
     assert signed_in.client.get(signed_in.url("/unread-badge")).status_code == 302
 
 
+def badge_of(html: str) -> str:
+    return re.search(r'<span id="unread-badge".*?</span>(?:</span>)?', html, re.DOTALL).group(0)
+
+
+def test_badge_poll_follows_new_messages_and_matches_the_layouts_badge(signed_in, service, marketplace):
+    """Each poll answers the count of that moment (a rendered answer is reused only for the same count),
+    in the very markup the page's layout shows."""
+    poll = lambda: text_of(signed_in.client.get(signed_in.url("/unread-badge"), headers=HTMX))  # noqa: E731
+    before = unread_for(service, signed_in.principal)
+    first = poll()
+    assert f'data-count="{before}"' in first
+    writer = marketplace.admin if signed_in.role == "vendor" else marketplace.staff_a
+    service.send_message(writer, signed_in.conversation_id, "One more for the badge")
+    db.session.commit()
+    second = poll()
+    assert f'data-count="{before + 1}"' in second and f">{before + 1}<" in second
+    assert badge_of(second) == badge_of(text_of(signed_in.client.get(signed_in.url())))
+    service.mark_conversation_read(signed_in.principal, signed_in.conversation_id)
+    db.session.commit()
+    after_reading = unread_for(service, signed_in.principal)
+    assert after_reading < before + 1
+    assert f'data-count="{after_reading}"' in poll()
+
+
 # ------------------------------------------------------------------ replying
 
 

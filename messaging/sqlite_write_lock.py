@@ -1,0 +1,136 @@
+"""SQLite writers take turns on a file lock, so a waiting writer starts the moment the last one ends.
+
+SQLite lets one connection write at a time. A connection that finds the database locked
+sleeps in SQLite's busy handler, 1, 2, 5, 10 ms and longer, however short the other's
+write: under a stream of sends from two gunicorn workers, the cores sat idle a third of the
+time while every send waited on a lock released long before (bench/README.md). Here every
+connection to a database file first takes an exclusive ``flock`` on a lock file beside it,
+from its first write statement until its transaction ends (commit, rollback or close), and
+a waiting writer polls that lock every ``POLL_SECONDS``. Readers never take it: in WAL mode
+they do not wait for writers.
+
+A writer that cannot get the turn within the connection's busy timeout fails as SQLite
+itself would, with "database is locked" (the app answers 503). Programs that write to the
+file without this lock (the sqlite3 shell, say) still wait in SQLite's busy handler as before.
+"""
+import fcntl
+import os
+import sqlite3
+import time
+
+from sqlalchemy.engine import make_url
+
+# A waiting writer looks again this often. SQLite's own first wait is 1 ms.
+POLL_SECONDS = 0.0001
+LOCK_FILE_SUFFIX = "-write-lock"
+# Statements that only read; anything else (INSERT, UPDATE, a PRAGMA that writes...) takes the turn.
+READ_ONLY_PREFIXES = ("SELECT", "select")
+
+
+class SerializedWriterCursor(sqlite3.Cursor):
+    def execute(self, sql, parameters=()):
+        turn = self.connection.take_write_turn(sql)
+        try:
+            return super().execute(sql, parameters)
+        finally:
+            if turn:
+                self.connection.end_turn_outside_transaction()
+
+    def executemany(self, sql, seq_of_parameters):
+        turn = self.connection.take_write_turn(sql)
+        try:
+            return super().executemany(sql, seq_of_parameters)
+        finally:
+            if turn:
+                self.connection.end_turn_outside_transaction()
+
+
+class SerializedWriterConnection(sqlite3.Connection):
+    """A connection that holds the lock file from its first write until its transaction ends."""
+
+    lock_path: str = ""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A file object, so a connection dropped without close() still lets go of the lock.
+        self._lock_file = open(self.lock_path, "ab")  # noqa: SIM115  (closed in close())
+        self._has_turn = False
+        self._wait_seconds = float(kwargs.get("timeout", 5.0))
+
+    def cursor(self, factory=SerializedWriterCursor):
+        return super().cursor(factory)
+
+    # The driver's shortcuts make their cursor without calling cursor() above.
+    def execute(self, sql, parameters=()):
+        return self.cursor().execute(sql, parameters)
+
+    def executemany(self, sql, seq_of_parameters):
+        return self.cursor().executemany(sql, seq_of_parameters)
+
+    def take_write_turn(self, sql: str) -> bool:
+        """Wait for the turn before a statement that may write; True when this call took it."""
+        if self._has_turn or sql.lstrip().startswith(READ_ONLY_PREFIXES):
+            return False
+        deadline = None
+        while True:
+            try:
+                fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                now = time.monotonic()
+                deadline = deadline or now + self._wait_seconds
+                if now >= deadline:
+                    raise sqlite3.OperationalError("database is locked") from None
+                time.sleep(POLL_SECONDS)
+        self._has_turn = True
+        return True
+
+    def end_turn_outside_transaction(self) -> None:
+        # A statement that wrote without a transaction (a PRAGMA, say) has already ended its write.
+        if not self.in_transaction:
+            self._end_turn()
+
+    def _end_turn(self) -> None:
+        if self._has_turn:
+            self._has_turn = False
+            fcntl.flock(self._lock_file, fcntl.LOCK_UN)
+
+    def commit(self):
+        try:
+            super().commit()
+        finally:
+            if not self.in_transaction:
+                self._end_turn()
+
+    def rollback(self):
+        try:
+            super().rollback()
+        finally:
+            self._end_turn()
+
+    def close(self):
+        try:
+            super().close()
+        finally:
+            self._end_turn()
+            self._lock_file.close()
+
+
+def connection_class_for(database_uri: str) -> type[SerializedWriterConnection] | None:
+    """The connection class taking turns on ``database_uri``'s lock file; None for anything but a
+    SQLite database file (an in-memory database has one connection and nobody to wait for)."""
+    url = make_url(database_uri)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:" \
+            or url.database.startswith("file:") or url.query.get("uri"):
+        return None
+    lock_path = os.path.abspath(url.database) + LOCK_FILE_SUFFIX
+    return type("SerializedWriterConnection", (SerializedWriterConnection,), {"lock_path": lock_path})
+
+
+def engine_options(database_uri: str, options: dict) -> dict:
+    """``options`` (SQLALCHEMY_ENGINE_OPTIONS) with the turn-taking connection for a SQLite file."""
+    connection_class = connection_class_for(database_uri)
+    connect_args = options.get("connect_args", {})
+    if connection_class is None or "factory" in connect_args:
+        return options
+    return {**options, "connect_args": {**connect_args, "factory": connection_class}}
