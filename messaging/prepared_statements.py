@@ -111,6 +111,46 @@ class PreparedStatement:
         return compiled
 
 
+def row_parameter(name: str, index: int, type_) -> BindParameter:
+    """Row ``index``'s own value of ``name`` in a :class:`PreparedStatementPerRowCount`."""
+    return parameter(f"{name}_{index}", type_)
+
+
+class PreparedStatementPerRowCount:
+    """A statement over a varying number of rows (a multi-row INSERT with RETURNING), prepared once
+    for each number of rows it is run with.
+
+    ``build(count)`` writes it for ``count`` rows, each row's own values as
+    :func:`row_parameter` placeholders and the values all rows share as :func:`parameter`
+    ones (typed: a multi-row VALUES does not take its placeholders' types from the columns).
+    """
+
+    def __init__(self, build: Callable[[int], Executable]):
+        self._build = build
+        self._by_count: dict[int, PreparedStatement] = {}
+
+    def rows(self, session: Session, each_row: list[dict], **shared) -> list[tuple]:
+        """What its RETURNING gives, as :meth:`PreparedStatement.rows`."""
+        statement, values = self._prepared(each_row, shared)
+        return statement.rows(session, **values)
+
+    def run(self, session: Session, each_row: list[dict], **shared) -> int:
+        """Without RETURNING: how many rows it touched."""
+        statement, values = self._prepared(each_row, shared)
+        return statement.run(session, **values)
+
+    def _prepared(self, each_row: list[dict], shared: dict) -> tuple[PreparedStatement, dict]:
+        count = len(each_row)
+        statement = self._by_count.get(count)
+        if statement is None:
+            statement = self._by_count[count] = PreparedStatement(lambda: self._build(count))
+        values = dict(shared)
+        for index, row in enumerate(each_row):
+            for name, value in row.items():
+                values[f"{name}_{index}"] = value
+        return statement, values
+
+
 def _compile(statement: Executable, dialect) -> _Compiled:
     # Values fixed when the statement was built are written into its text (render_postcompile
     # renders a literal_execute parameter inline). The driver prepares a statement it runs

@@ -18,6 +18,7 @@ from messaging.clock import utcnow
 from messaging.identity import Principal
 from messaging.live.audiences import conversation_audiences, personal_audience
 from messaging.models import Conversation, ConversationParticipant, ConversationType, LiveEvent, ParticipantType
+from messaging.prepared_statements import PreparedStatementPerRowCount, parameter, row_parameter
 from messaging.unit_of_work import after_commit
 
 # Event names: the SSE `event:` field, the same for pages and API clients.
@@ -110,18 +111,30 @@ _CONVERSATION_AND_PARTICIPANTS = (
     .where(_CONVERSATIONS.c.id == bindparam("conversation_id"))
 )
 # One multi-row INSERT for all audiences; each id comes back with its audience (in no promised order).
-_INSERT_EVENTS = insert(_EVENTS).returning(_EVENTS.c.id, _EVENTS.c.audience)
+_INSERT_EVENTS = PreparedStatementPerRowCount(lambda count: (
+    insert(_EVENTS)
+    .values([
+        {
+            "audience": row_parameter("for", index, _EVENTS.c.audience.type),
+            "name": parameter("event", _EVENTS.c.name.type),
+            "conversation_id": parameter("about", _EVENTS.c.conversation_id.type),
+            "data": parameter("body", _EVENTS.c.data.type),
+            "created_at": parameter("at", _EVENTS.c.created_at.type),
+        }
+        for index in range(count)
+    ])
+    .returning(_EVENTS.c.id, _EVENTS.c.audience)
+))
 
 
 def _record(session: Session, name: str, conversation_id: int, audiences: list[str], data: dict) -> None:
     if not audiences:
         return
     body = json.dumps({"conversation_id": conversation_id, **data}, separators=(",", ":"))
-    now = utcnow()
-    inserted = session.connection().execute(_INSERT_EVENTS, [
-        {"audience": audience, "name": name, "conversation_id": conversation_id, "data": body, "created_at": now}
-        for audience in audiences
-    ]).all()
+    inserted = _INSERT_EVENTS.rows(
+        session, [{"for": audience} for audience in audiences],
+        event=name, about=conversation_id, body=body, at=utcnow(),
+    )
     # Published in the order the database numbered them, as a stream replays them after Last-Event-ID.
     events = sorted((Event(event_id, audience, name, body) for event_id, audience in inserted), key=lambda e: e.id)
     broker = current_app.extensions["live_broker"]

@@ -5,7 +5,6 @@ worker (:mod:`messaging.notifications.delivery`) sends them later. A web request
 therefore never waits for, or fails because of, an SMTP server.
 """
 from datetime import datetime, timedelta
-from functools import cache
 
 from flask import current_app
 from sqlalchemy import Interval, and_, bindparam, exists, func, literal, select, text, update
@@ -15,9 +14,7 @@ from sqlalchemy.orm import Session
 from messaging.identity import Principal
 from messaging.models import ConversationParticipant
 from messaging.models.notifications import NotificationOutbox, NotificationPreference, OutboxStatus
-from messaging.prepared_statements import PreparedStatement, parameter
-
-_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+from messaging.prepared_statements import PreparedStatement, PreparedStatementPerRowCount, parameter, row_parameter
 
 
 class MessageNotificationService:
@@ -32,9 +29,8 @@ class MessageNotificationService:
         """Queue (or extend) one email per other participant who wants them; the number of recipients."""
         if new_conversation:
             self._apply_new_conversation_defaults(conversation_id, sender)
-        # Core execution on the session's connection (same transaction): the ORM layer has nothing to add here.
-        connection = self.session.connection()
-        if connection.dialect.name == "postgresql":
+        # Prepared statements in the session's transaction: the ORM layer has nothing to add here.
+        if self.session.connection().dialect.name == "postgresql":
             # One statement, one round trip: the recipients are read and queued inside the database.
             return _QUEUE_FOR_RECIPIENTS.run(
                 self.session, conversation_id=conversation_id, sender_type=sender.type, sender_id=sender.id,
@@ -46,22 +42,13 @@ class MessageNotificationService:
         )
         if not recipients:
             return 0
-        rows = [
-            {
-                "participant_id": participant_id,
-                "conversation_id": conversation_id,
-                "status": OutboxStatus.PENDING,
-                "first_message_id": message_id,
-                "last_message_id": message_id,
-                "message_count": 1,
-                "created_at": now,
-                "due_at": self._due_at(now, last_emailed_at),
-                "attempts": 0,
-            }
-            for participant_id, last_emailed_at in recipients
-        ]
-        connection.execute(_upsert(connection.dialect.name), rows)
-        return len(rows)
+        _QUEUE_FOR_EACH.run(
+            self.session,
+            [{"to": participant_id, "due": self._due_at(now, last_emailed_at)}
+             for participant_id, last_emailed_at in recipients],
+            about=conversation_id, message_id=message_id, now=now,
+        )
+        return len(recipients)
 
     def _due_at(self, now: datetime, last_emailed_at: datetime | None) -> datetime:
         due = now + self.delay
@@ -126,9 +113,24 @@ def _joining_the_waiting_email(insert):
     )
 
 
-@cache
-def _upsert(dialect_name: str):
-    return _joining_the_waiting_email(_INSERTS[dialect_name](NotificationOutbox))
+_OUTBOX = NotificationOutbox.__table__
+# SQLite: one row per recipient, each due when _due_at says; one statement for all of them.
+_QUEUE_FOR_EACH = PreparedStatementPerRowCount(lambda count: _joining_the_waiting_email(
+    sqlite.insert(_OUTBOX).values([
+        {
+            "participant_id": row_parameter("to", index, _OUTBOX.c.participant_id.type),
+            "conversation_id": parameter("about", _OUTBOX.c.conversation_id.type),
+            "status": OutboxStatus.PENDING,
+            "first_message_id": parameter("message_id", _OUTBOX.c.first_message_id.type),
+            "last_message_id": parameter("message_id", _OUTBOX.c.last_message_id.type),
+            "message_count": 1,
+            "created_at": parameter("now", _OUTBOX.c.created_at.type),
+            "due_at": row_parameter("due", index, _OUTBOX.c.due_at.type),
+            "attempts": 0,
+        }
+        for index in range(count)
+    ])
+))
 
 
 # PostgreSQL: due at the delay from now, or at the minimum interval after the last email, whichever is later.
