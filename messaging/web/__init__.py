@@ -11,7 +11,7 @@ from messaging.services import attachment_service, messaging_settings
 from messaging.services.acting_vendor import vendor_name
 from messaging.services.vendor_unread import unread_by_vendor
 from messaging.web import bidi, htmx, humanize, inbox, settings, shop_account, sign_in
-from messaging.web.conversation_rows import conversation_rows
+from messaging.web.conversation_rows import printed_rows
 from messaging.web.counterparts import counterpart_name
 from messaging.web.error_pages import register_error_pages
 from messaging.web.forms import recipient_value
@@ -46,7 +46,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(thread_rows)
     app.add_template_filter(highlight)
     app.add_template_global(counterpart_name)
-    app.add_template_global(conversation_rows)
+    app.add_template_global(printed_rows)
     app.add_template_global(icon)
     app.context_processor(_layout_context)
 

@@ -1,31 +1,56 @@
-"""What each row of the conversation list shows, worked out once per page in Python.
+"""What each row of the conversation list shows, worked out once per page in Python, and printed.
 
 Per row, a url_for with the list's filters and the template's filter chains (and the
-macros and includes they sat in) cost more than printing the row. The template keeps the markup; this gives it the values.
+macros and includes they sat in) cost more than printing the row. The row's partial
+(``messages/_conversation_row.html``) keeps the markup; :class:`ConversationRow` gives it
+every value it prints and nothing else, so equal rows print equal markup and a printed row is
+reused while its values stay the same (:mod:`messaging.web.printed_once`): a list polled
+again with nothing new prints nothing again.
 """
 from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from markupsafe import Markup
 
 from messaging.identity import Principal
 from messaging.roles import RolePages
-from messaging.services.read_models import ConversationPage, ConversationSummary
+from messaging.services.read_models import ConversationContext, ConversationPage, ConversationSummary
 from messaging.services.search import MessageMatch
 from messaging.web.counterparts import counterpart_name
 from messaging.web.forms import ListQuery
 from messaging.web.path_ids import ID_MAX
+from messaging.web.printed_once import printed_from
 from messaging.web.thread_items import open_anchor
+
+ROW_TEMPLATE = "messages/_conversation_row.html"
 
 
 @dataclass(frozen=True, slots=True)
 class ConversationRow:
-    conversation: ConversationSummary
+    """Everything one list row prints (with its role's pages): the key its markup is reused by."""
+
+    id: int
+    unread_count: int
+    last_message_at: datetime
+    subject: str
+    preview: str
     # The thread with the list's filters, so the page around the thread shows the same list.
     href: str
     # Where the link lands without JavaScript: the matching message, the first unread one, or the newest.
     anchor: str
     counterpart: str
     type_chip: str
-    # A search's newest message with the words, shown instead of the preview.
-    match: MessageMatch | None
+    # Only on pages that name the shop (the platform team's).
+    vendor_name: str | None
+    is_open: bool
+    context: ConversationContext | None
+    is_escalated: bool
+    # The thread open beside the list.
+    is_current: bool
+    # A search's newest message with the words, shown instead of the preview, and the words.
+    match_content: str | None = None
+    search: str = ""
 
 
 class ThreadLinks:
@@ -52,7 +77,7 @@ class ThreadLinks:
 
 
 def conversation_rows(listing: ConversationPage, list_query: ListQuery, matches: dict[int, MessageMatch] | None,
-                      principal: Principal, pages: RolePages) -> list[ConversationRow]:
+                      principal: Principal, pages: RolePages, current_id: int | None = None) -> list[ConversationRow]:
     links = ThreadLinks(pages, list_query.args(page=listing.page if listing.page > 1 else ""))
     rows = []
     for conversation in listing.items:
@@ -63,8 +88,27 @@ def conversation_rows(listing: ConversationPage, list_query: ListQuery, matches:
         else:
             href, anchor = links.href(conversation.id), open_anchor(conversation.unread_count)
         rows.append(ConversationRow(
-            conversation=conversation, href=href, anchor=anchor,
+            id=conversation.id, unread_count=conversation.unread_count, last_message_at=conversation.last_message_at,
+            subject=conversation.subject, preview=conversation.last_message_preview, href=href, anchor=anchor,
             counterpart=counterpart_name(conversation, principal, pages),
-            type_chip=pages.type_chip(conversation.conversation_type), match=match,
+            type_chip=pages.type_chip(conversation.conversation_type),
+            vendor_name=_vendor_name(conversation, pages), is_open=conversation.is_open,
+            context=conversation.context, is_escalated=conversation.is_escalated,
+            is_current=conversation.id == current_id,
+            match_content=match.content if match else None, search=list_query.q if match else "",
         ))
     return rows
+
+
+def printed_rows(listing: ConversationPage, list_query: ListQuery, matches: dict[int, MessageMatch] | None,
+                 principal: Principal, pages: RolePages, current_id: int | None = None) -> Markup:
+    """The list's rows, each printed from its partial once for its values."""
+    template, role = current_app.jinja_env.get_template(ROW_TEMPLATE), pages.blueprint_name
+    return Markup("").join([
+        printed_from(template, (role, row), row=row, pages=pages)
+        for row in conversation_rows(listing, list_query, matches, principal, pages, current_id)
+    ])
+
+
+def _vendor_name(conversation: ConversationSummary, pages: RolePages) -> str | None:
+    return conversation.vendor.name if conversation.vendor and pages.shows_vendor_name else None

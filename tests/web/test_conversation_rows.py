@@ -1,5 +1,6 @@
 """The list rows' values worked out in Python (messaging/web/conversation_rows.py), and the cheaper
 printing helpers: each must give exactly what the template code it replaced gave."""
+import re
 from datetime import datetime
 from types import SimpleNamespace
 
@@ -11,12 +12,13 @@ from messaging.extensions import db
 from messaging.identity import Principal
 from messaging.models import ConversationType, Customer, ParticipantType
 from messaging.roles import ADMIN, CUSTOMER, VENDOR
-from messaging.services.read_models import ParticipantRef, VendorRef
+from messaging.services.read_models import ConversationContext, ParticipantRef, VendorRef
 from messaging.web.bidi import BIDI_CONTROLS, bidi_safe
-from messaging.web.conversation_rows import ThreadLinks
+from messaging.web.conversation_rows import ROW_TEMPLATE, ConversationRow, ThreadLinks
 from messaging.web.counterparts import counterpart_name
 from messaging.web.forms import ListQuery
 from messaging.web.humanize import time_tag
+from messaging.web.printed_once import printed
 from tests.factories import start
 from tests.web.page_support import HTMX, ROLE_PREFIX, text_of
 
@@ -93,3 +95,53 @@ def test_time_tag_is_what_markup_format_gave(moment):
     expected = Markup('<time datetime="{0}" title="{1}" data-relative>{1}</time>').format(
         isoformat_utc(moment), moment.strftime("%-d %b %Y, %H:%M UTC"))
     assert time_tag(moment) == expected and isinstance(time_tag(moment), Markup)
+
+
+def list_row(client, conversation_id: int) -> str:
+    page = text_of(client.get("/vendor/messages", headers=HTMX))
+    return re.search(rf'<li class="conversation[^"]*" data-conversation-id="{conversation_id}">.*?</li>', page,
+                     re.DOTALL).group(0)
+
+
+def test_a_printed_row_is_reused_only_while_what_it_shows_stays_the_same(vendor_client, service, marketplace, threads):
+    """Rows are printed once for their values (messaging/web/printed_once.py): every change a list can
+    show must reach the next poll."""
+    conversation_id = threads["vendor_customer"].id
+    first = list_row(vendor_client, conversation_id)
+    assert list_row(vendor_client, conversation_id) == first
+    service.send_message(marketplace.customer_a, conversation_id, "Where is my parcel?")
+    after_message = list_row(vendor_client, conversation_id)
+    assert "Where is my parcel?" in after_message and "conversation--unread" in after_message
+    assert after_message != first
+    service.close_conversation(marketplace.staff_a, conversation_id)
+    closed = list_row(vendor_client, conversation_id)
+    assert "chip--closed" in closed and "chip--closed" not in after_message
+    service.mark_conversation_read(marketplace.staff_a, conversation_id)
+    read = list_row(vendor_client, conversation_id)
+    assert "conversation--unread" not in read and 'class="count"' not in read
+
+
+@pytest.mark.parametrize("field_name", ConversationRow.__slots__)
+def test_every_value_of_a_row_shows_in_its_markup(app, field_name):
+    """Two rows that differ in any one value print differently: nothing a row holds is left out of
+    its markup, and (the other way round) its markup is reused for equal rows only."""
+    base = dict(id=7, unread_count=2, last_message_at=datetime(2026, 11, 26, 9, 30), subject="Parcel",
+                preview="Where is it?", href="/vendor/messages/7", anchor="message-3", counterpart="Carol",
+                type_chip="Customer", vendor_name="Green Grocer", is_open=True,
+                context=ConversationContext("order", "GG-1", "Order GG-1", None), is_escalated=False,
+                is_current=False)
+    if field_name == "search":  # the words are marked in a search's match, shown instead of the preview
+        base.update(match_content="parcel was late, the box was wet", search="parcel")
+    changed = dict(id=8, unread_count=0, last_message_at=datetime(2026, 11, 26, 9, 31), subject="Refund",
+                   preview="Thanks", href="/vendor/messages/7?status=open", anchor="latest", counterpart="Chris",
+                   type_chip="Platform", vendor_name="Blue Bakery", is_open=False,
+                   context=ConversationContext("order", "GG-2", "Order GG-2", None), is_escalated=True,
+                   is_current=True, match_content="parcel came", search="box")
+    with app.test_request_context():
+        before = printed_rows_of([ConversationRow(**base)])
+        after = printed_rows_of([ConversationRow(**{**base, field_name: changed[field_name]})])
+    assert before != after
+
+
+def printed_rows_of(rows) -> str:
+    return "".join(printed(ROW_TEMPLATE, ("vendor_messages", row), row=row, pages=VENDOR.pages) for row in rows)
