@@ -21,7 +21,7 @@ from messaging.web.path_ids import CONVERTER_NAME, PageIdConverter
 from messaging.web.search_results import highlight
 from messaging.web.security_headers import register_security_headers
 from messaging.web.static_files import register_static_caching
-from messaging.web.thread_items import thread_rows
+from messaging.web.thread_items import printed_message, thread_rows
 from messaging.web.unread_badge import unread_total
 
 HTMX_SCRIPT = "vendor/htmx-2.0.11.min.js"
@@ -44,6 +44,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(humanize.file_kind)
     app.add_template_filter(recipient_value)
     app.add_template_global(thread_rows)
+    app.add_template_global(printed_message)
     app.add_template_filter(highlight)
     app.add_template_global(counterpart_name)
     app.add_template_global(printed_rows)

@@ -3,14 +3,24 @@
 The view reads the conversation *before* marking it read, so the caller's unread count
 still says how many of the latest messages they have not seen; the divider goes before
 the first of them (their own messages never count as unread, so they are skipped).
+
+Each message is a :class:`PrintedMessage`, exactly what its partial (``messages/_message.html``)
+prints, so a message is printed once for those values and reused by every later view of the
+thread that shows it the same way (:mod:`messaging.web.printed_once`).
 """
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from flask import current_app, request
+from markupsafe import Markup
+
 from messaging.clock import utcnow
 from messaging.identity import Principal
-from messaging.services.read_models import MessageItem
+from messaging.roles import RolePages
+from messaging.services.read_models import AttachmentInfo, MessageItem
+from messaging.web.printed_once import printed_from
 
+MESSAGE_TEMPLATE = "messages/_message.html"
 FIRST_UNREAD_ANCHOR = "first-unread"
 LATEST_ANCHOR = "latest"
 
@@ -28,9 +38,30 @@ class NewDivider:
     kind: str = "new"
 
 
+@dataclass(frozen=True, slots=True)
+class PrintedMessage:
+    """Everything one message prints (with its role's pages): the key its markup is reused by."""
+
+    id: int
+    conversation_id: int
+    # "You" on the reader's own messages.
+    sender_label: str
+    mine: bool
+    created_at: datetime
+    content: str
+    is_system_message: bool
+    attachments: tuple[AttachmentInfo, ...]
+
+    @classmethod
+    def of(cls, message: MessageItem, principal: Principal) -> "PrintedMessage":
+        mine = message.sender.type == principal.type and message.sender.id == principal.id
+        return cls(message.id, message.conversation_id, "You" if mine else message.sender.name, mine,
+                   message.created_at, message.content, message.is_system_message, tuple(message.attachments))
+
+
 @dataclass(frozen=True)
 class MessageRow:
-    message: MessageItem
+    message: PrintedMessage
     kind: str = "message"
 
 
@@ -71,8 +102,15 @@ def thread_rows(messages: list[MessageItem], principal: Principal, unread_count:
             previous_day = day
         if index == new_at:
             rows.append(NewDivider(len(messages) - index))
-        rows.append(MessageRow(message))
+        rows.append(MessageRow(PrintedMessage.of(message, principal)))
     return rows
+
+
+def printed_message(message: PrintedMessage, pages: RolePages) -> Markup:
+    template = current_app.jinja_env.get_template(MESSAGE_TEMPLATE)
+    # Attachment links depend on where the app is mounted (script_root).
+    key = (pages.blueprint_name, request.script_root, message)
+    return printed_from(template, key, message=message, pages=pages)
 
 
 def open_anchor(unread_count: int) -> str:
