@@ -38,7 +38,8 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
-    login_manager.init_app(app)
+    # Templates read the principal (messaging.web's layout context), never current_user: not loaded per render.
+    login_manager.init_app(app, add_context_processor=False)
     csrf.init_app(app)
     limiter.init_app(app)
     sign_in_limits.init_app(app)

@@ -5,7 +5,7 @@ every request rebuilds the :class:`Principal` and re-checks the account is still
 allowed to act so (deactivated accounts and lost memberships end the session).
 """
 from flask import g, session
-from flask_login import UserMixin, current_user, login_user, logout_user
+from flask_login import UserMixin, login_user, logout_user
 
 from messaging.extensions import login_manager
 from messaging.identity import Principal
@@ -15,6 +15,8 @@ from messaging.services.session_versions import end_every_session_of
 ACTING_AS_KEY = "acting_as"
 # Flask-Login ids are "user:ID" or "customer:ID": two account tables.
 ACCOUNT_KINDS = ("user", "customer")
+# Where login_user keeps the signed-in account's get_id().
+FLASK_LOGIN_ACCOUNT_KEY = "_user_id"
 # The account's session version at sign-in; a moved-on version ends the session.
 SESSION_VERSION_KEY = "session_version"
 
@@ -35,15 +37,8 @@ class SessionAccount(UserMixin):
 
 @login_manager.user_loader
 def load_session_account(account_key: str) -> SessionAccount | None:
-    """The signed-in account and the principal it acts as, from the session and one query."""
-    kind, _, raw_id = (account_key or "").partition(":")
-    acting_as = session.get(ACTING_AS_KEY) or {}
-    principal = None
-    if raw_id.isdigit() and kind in ACCOUNT_KINDS and isinstance(acting_as, dict):
-        principal = restore_session_principal(
-            acting_as.get("type", ""), int(raw_id), acting_as.get("vendor_id"), session.get(SESSION_VERSION_KEY)
-        )
-    g.session_principal = principal
+    """Flask-Login's user: the principal :func:`session_principal` restored (one query per request)."""
+    principal = session_principal()
     return SessionAccount(account_key, principal) if principal else None
 
 
@@ -68,7 +63,21 @@ def sign_out() -> None:
 def session_principal() -> Principal | None:
     """The principal of the signed-in browser session, or None (cached for the request)."""
     if "session_principal" not in g:
-        # Loading the account (Flask-Login's user loader above) sets it; nobody signed in leaves None.
-        g.session_principal = None
-        current_user._get_current_object()
+        g.session_principal = _restored_from_session()
     return g.session_principal
+
+
+def _restored_from_session() -> Principal | None:
+    """The signed-in account and the principal it acts as, from the session and one query.
+
+    Read here rather than through ``current_user``: Flask-Login's loading around the same query
+    (its signal, the session identifier it hashes even with session protection off) cost as much
+    as the query on a badge poll, which needs nothing else of it.
+    """
+    kind, _, raw_id = (session.get(FLASK_LOGIN_ACCOUNT_KEY) or "").partition(":")
+    acting_as = session.get(ACTING_AS_KEY) or {}
+    if not (raw_id.isdigit() and kind in ACCOUNT_KINDS and isinstance(acting_as, dict)):
+        return None
+    return restore_session_principal(
+        acting_as.get("type", ""), int(raw_id), acting_as.get("vendor_id"), session.get(SESSION_VERSION_KEY)
+    )
