@@ -12,15 +12,16 @@ from messaging.extensions import db
 from messaging.identity import Principal
 from messaging.models import ConversationType, Customer, ParticipantType
 from messaging.roles import ADMIN, CUSTOMER, VENDOR
-from messaging.services.read_models import ConversationContext, ParticipantRef, VendorRef
+from messaging.services.read_models import AttachmentInfo, ConversationContext, ParticipantRef, VendorRef
 from messaging.web.bidi import BIDI_CONTROLS, bidi_safe
 from messaging.web.conversation_rows import ROW_TEMPLATE, ConversationRow, ThreadLinks
 from messaging.web.counterparts import counterpart_name
 from messaging.web.forms import ListQuery
 from messaging.web.humanize import time_tag
 from messaging.web.printed_once import printed
+from messaging.web.thread_items import PrintedMessage, printed_message
 from tests.factories import start
-from tests.web.page_support import HTMX, ROLE_PREFIX, text_of
+from tests.web.page_support import HTMX, ROLE_PREFIX, sign_in_customer, text_of
 
 LIST_QUERIES = [
     ListQuery(),
@@ -145,3 +146,35 @@ def test_every_value_of_a_row_shows_in_its_markup(app, field_name):
 
 def printed_rows_of(rows) -> str:
     return "".join(printed(ROW_TEMPLATE, ("vendor_messages", row), row=row, pages=VENDOR.pages) for row in rows)
+
+
+@pytest.mark.parametrize("field_name", PrintedMessage.__slots__)
+def test_every_value_of_a_message_shows_in_its_markup(app, field_name):
+    """Thread messages are printed once for their values too: each value changes the markup."""
+    attachment = AttachmentInfo(3, 7, 11, "notes.csv", "text/csv", 2048, False)
+    base = dict(id=11, conversation_id=7, sender_label="Carol", mine=False, created_at=datetime(2026, 11, 26, 9, 30),
+                content="Where is my parcel?", is_system_message=False, attachments=(attachment,))
+    changed = dict(id=12, conversation_id=8, sender_label="You", mine=True, created_at=datetime(2026, 11, 26, 9, 31),
+                   content="It left today", is_system_message=True,
+                   attachments=(AttachmentInfo(4, 7, 11, "photo.png", "image/png", 4096, True),))
+    with app.test_request_context():
+        before = printed_message(PrintedMessage(**base), VENDOR.pages)
+        after = printed_message(PrintedMessage(**{**base, field_name: changed[field_name]}), VENDOR.pages)
+    assert before != after
+
+
+def message_with(html: str, text: str) -> str:
+    return next(chunk for chunk in re.split(r'(?=<li class="message)', html) if text in chunk)
+
+
+def test_a_message_reads_you_on_the_readers_own_messages_only(app, service, marketplace, threads, vendor_client):
+    conversation_id = threads["vendor_customer"].id
+    service.send_message(marketplace.staff_a, conversation_id, "Shipped this morning")
+    staff_view = text_of(vendor_client.get(f"/vendor/messages/{conversation_id}", headers=HTMX))
+    mine = message_with(staff_view, "Shipped this morning")
+    assert "message--mine" in mine and '<span class="message__sender">You</span>' in mine
+    customer = app.test_client()
+    sign_in_customer(customer, "cust@example", "shop-a")
+    customer_view = text_of(customer.get(f"/shop/account/messages/{conversation_id}", headers=HTMX))
+    theirs = message_with(customer_view, "Shipped this morning")
+    assert "message--mine" not in theirs and '<span class="message__sender">You</span>' not in theirs
