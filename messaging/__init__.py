@@ -40,6 +40,9 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     # Templates read the principal (messaging.web's layout context), never current_user: not loaded per render.
     login_manager.init_app(app, add_context_processor=False)
+    # Nobody is signed in "remembered" here (login_user's remember stays off): Flask-Login's hook
+    # for that cookie would look into the session on every answer, API ones included.
+    app.after_request_funcs[None].remove(login_manager._update_remember_cookie)
     csrf.init_app(app)
     limiter.init_app(app)
     sign_in_limits.init_app(app)

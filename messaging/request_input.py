@@ -42,6 +42,9 @@ def init_app(app: Flask) -> None:
 
 
 def refuse_unacceptable_input() -> None:
+    environ = request.environ
+    if not (environ.get("QUERY_STRING") or environ.get("CONTENT_LENGTH") or environ.get("HTTP_TRANSFER_ENCODING")):
+        return  # no query string and no body: nothing to look at (every poll)
     if request.routing_exception is not None:
         return  # 404 or 405 whatever the input; the routing answer says so
     # Only a form body is parsed as a form: asking a GET (every poll) for its form built one anyway.

@@ -19,8 +19,11 @@ def init_app(app: Flask) -> None:
 def keep_out_of_caches(response):
     if request.endpoint == "static":
         return response
-    if "Cache-Control" not in response.headers:
-        response.headers["Cache-Control"] = PERSONAL_CACHE_CONTROL
-    if request.path == API_ROOT or request.path.startswith(API_ROOT + "/"):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers = response.headers
+    # One pass over the headers for both names (each lookup of a name searches them all).
+    present = {name.lower() for name in headers.keys()}
+    if "cache-control" not in present:
+        headers.add("Cache-Control", PERSONAL_CACHE_CONTROL)
+    if "x-content-type-options" not in present and (request.path == API_ROOT or request.path.startswith(API_ROOT + "/")):
+        headers.add("X-Content-Type-Options", "nosniff")
     return response

@@ -7,7 +7,7 @@ that otherwise cost about 0.6 ms. A verified cookie is remembered with the sessi
 (:mod:`messaging.remembered_signatures`); every request gets a copy of its own, so nothing a
 request changes in its session reaches another one.
 """
-from flask import Flask, Request
+from flask import Flask, Request, Response
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 from messaging.remembered_signatures import REMEMBERED, RememberedSignatures, verified_payload
@@ -34,6 +34,15 @@ class RememberingCookieSessionInterface(SecureCookieSessionInterface):
         if carried is None:
             return self.session_class()  # forged or expired, as Flask's own interface answers
         return self.session_class(_copied(carried))
+
+    def save_session(self, app: Flask, session: SecureCookieSession, response: Response) -> None:
+        if not session.modified and not (session.permanent and app.config["SESSION_REFRESH_EACH_REQUEST"]):
+            # Nothing to write, as on nearly every request: Flask's own method reads six cookie
+            # settings before finding that out.
+            if session.accessed:
+                response.vary.add("Cookie")
+            return
+        super().save_session(app, session, response)
 
     def _for_keys(self, app: Flask) -> tuple:
         keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
