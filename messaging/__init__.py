@@ -1,5 +1,6 @@
 """Marketplace messaging: threaded conversations between admins, vendors and shoppers."""
 import os
+import sqlite3
 from pathlib import Path
 
 from flask import Flask
@@ -99,8 +100,7 @@ def _sqlite_pragmas(dbapi_connection, _connection_record):
     took 1.46× the time at 300k conversations as at 10k; mapped: 1.05×). Pages past the first GiB
     are read as before.
     """
-    module = type(dbapi_connection).__module__
-    if not module.startswith("sqlite3"):
+    if not isinstance(dbapi_connection, sqlite3.Connection):
         return
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")

@@ -6,10 +6,9 @@ its API lives (``surface``) and how its pages look (:class:`RolePages`). The pol
 """
 from dataclasses import dataclass, field
 
-from flask import url_for
-
 from messaging.identity import Principal
 from messaging.models import ConversationType, ParticipantType
+from messaging.remembered_urls import remembered_url_for
 
 
 @dataclass(frozen=True)
@@ -74,7 +73,7 @@ class RolePages:
         return dict(self.type_chips).get(getattr(conversation_type, "value", conversation_type), "")
 
     def url(self, view: str, **values) -> str:
-        return url_for(f"{self.blueprint_name}.{view}", **values)
+        return remembered_url_for(f"{self.blueprint_name}.{view}", **values)
 
 
 @dataclass(frozen=True)

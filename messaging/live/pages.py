@@ -6,13 +6,14 @@ signed-out session (:mod:`messaging.live.sign_out`) ends it.
 """
 from collections.abc import Callable
 
-from flask import Blueprint, Flask, Response, current_app, request, session, url_for
+from flask import Blueprint, Flask, Response, current_app, request, session
 from flask_login import current_user
 
 from messaging.auth import ACTING_AS_KEY, session_principal
 from messaging.identity import Principal
 from messaging.live.sign_out import SESSION_TOKEN_KEY
 from messaging.live.stream import event_stream, last_event_id, latest_event_id
+from messaging.remembered_urls import remembered_url_for
 from messaging.roles import ROLES, Role, role_of
 from messaging.services.accounts import restore_principal
 
@@ -46,7 +47,7 @@ def session_recheck(principal: Principal) -> Callable[[], bool]:
 
 
 def stream_url_of(role: Role) -> str:
-    return url_for(f"{role.pages.blueprint_name}_live.stream")
+    return remembered_url_for(f"{role.pages.blueprint_name}_live.stream")
 
 
 def _layout_context() -> dict:

@@ -8,7 +8,9 @@ import hashlib
 from functools import lru_cache
 from pathlib import Path
 
-from flask import Flask, current_app, request, url_for
+from flask import Flask, current_app, request
+
+from messaging.remembered_urls import remembered_url_for
 
 YEAR_SECONDS = 365 * 24 * 3600
 
@@ -29,7 +31,7 @@ def static_version(filename: str) -> str | None:
 
 def static_url(filename: str) -> str:
     version = static_version(filename)
-    return url_for("static", filename=filename, v=version) if version else url_for("static", filename=filename)
+    return remembered_url_for("static", filename=filename, v=version) if version else remembered_url_for("static", filename=filename)
 
 
 def register_static_caching(app: Flask) -> None:

@@ -1,0 +1,30 @@
+"""url_for, remembered: a page asks for the same few links on every view.
+
+A thread fragment built seven links with url_for (the reply form, the poller, the actions), a
+tenth of its time, and the same ones again on the next poll. Building a link depends only on
+the app's routes, where the app is mounted (the request's script root) and what is asked for,
+so each answer is kept per app and reused. Only relative links are remembered (no _external,
+whose host comes from the request).
+"""
+from flask import current_app, request, url_for
+
+# Distinct links kept per app; past this many, start again.
+REMEMBERED = 4096
+_EXTENSION = "remembered_urls"
+
+
+def remembered_url_for(endpoint: str, **values) -> str:
+    remembered = current_app.extensions.get(_EXTENSION)
+    if remembered is None:
+        remembered = current_app.extensions[_EXTENSION] = {}
+    key = (endpoint, request.script_root, *values.items())
+    try:
+        return remembered[key]
+    except KeyError:
+        pass
+    except TypeError:  # a value that cannot be a key (a list of filters): built each time
+        return url_for(endpoint, **values)
+    if len(remembered) >= REMEMBERED:
+        remembered.clear()
+    url = remembered[key] = url_for(endpoint, **values)
+    return url
