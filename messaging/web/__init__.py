@@ -13,6 +13,7 @@ from messaging.services.vendor_unread import unread_by_vendor
 from messaging.web import bidi, htmx, humanize, inbox, settings, shop_account, sign_in
 from messaging.web.conversation_rows import printed_rows
 from messaging.web.counterparts import counterpart_name
+from messaging.web.csrf_tokens import csrf_token
 from messaging.web.error_pages import register_error_pages
 from messaging.web.forms import recipient_value
 from messaging.web.icons import icon
@@ -50,6 +51,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(printed_rows)
     app.add_template_global(icon)
     app.context_processor(_layout_context)
+    app.add_template_global(csrf_token)  # where a template sees no context (an imported macro)
 
 
 def _layout_context() -> dict:
@@ -96,4 +98,6 @@ LAYOUT_HELPERS = {
     "max_upload_text": _max_upload_text,
     "max_upload_bytes": _max_upload_bytes,
     "customers_can_start": messaging_settings.customers_can_start,
+    # Over Flask-WTF's own, which its context processor (run before this one) puts in every render.
+    "csrf_token": csrf_token,
 }
