@@ -6,8 +6,10 @@ write: under a stream of sends from two gunicorn workers, the cores sat idle a t
 time while every send waited on a lock released long before (bench/README.md). Here every
 connection to a database file first takes an exclusive ``flock`` on a lock file beside it,
 from its first write statement until its transaction ends (commit, rollback or close), and
-a waiting writer polls that lock every ``POLL_SECONDS``. Readers never take it: in WAL mode
-they do not wait for writers.
+a waiting writer polls that lock every ``POLL_SECONDS``. Within one process (the threads of
+a gthread worker) writers first queue on a thread lock, so only one of them polls and the
+others sleep until it is their turn. Readers never take either: in WAL mode they do not wait
+for writers.
 
 A writer that cannot get the turn within the connection's busy timeout fails as SQLite
 itself would, with "database is locked" (the app answers 503). Programs that write to the
@@ -16,6 +18,7 @@ file without this lock (the sqlite3 shell, say) still wait in SQLite's busy hand
 import fcntl
 import os
 import sqlite3
+import threading
 import time
 
 from sqlalchemy.engine import make_url
@@ -49,6 +52,8 @@ class SerializedWriterConnection(sqlite3.Connection):
     """A connection that holds the lock file from its first write until its transaction ends."""
 
     lock_path: str = ""
+    # The writers of this process queue here first (one lock per database, set by connection_class_for).
+    process_turn: threading.Lock
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -71,17 +76,21 @@ class SerializedWriterConnection(sqlite3.Connection):
         """Wait for the turn before a statement that may write; True when this call took it."""
         if self._has_turn or sql.lstrip().startswith(READ_ONLY_PREFIXES):
             return False
-        deadline = None
-        while True:
-            try:
-                fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                now = time.monotonic()
-                deadline = deadline or now + self._wait_seconds
-                if now >= deadline:
-                    raise sqlite3.OperationalError("database is locked") from None
-                time.sleep(POLL_SECONDS)
+        deadline = time.monotonic() + self._wait_seconds
+        if not self.process_turn.acquire(timeout=self._wait_seconds):
+            raise sqlite3.OperationalError("database is locked")
+        try:
+            while True:
+                try:
+                    fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise sqlite3.OperationalError("database is locked") from None
+                    time.sleep(POLL_SECONDS)
+        except BaseException:
+            self.process_turn.release()
+            raise
         self._has_turn = True
         return True
 
@@ -93,7 +102,10 @@ class SerializedWriterConnection(sqlite3.Connection):
     def _end_turn(self) -> None:
         if self._has_turn:
             self._has_turn = False
-            fcntl.flock(self._lock_file, fcntl.LOCK_UN)
+            try:
+                fcntl.flock(self._lock_file, fcntl.LOCK_UN)
+            finally:
+                self.process_turn.release()
 
     def commit(self):
         try:
@@ -124,7 +136,12 @@ def connection_class_for(database_uri: str) -> type[SerializedWriterConnection] 
             or url.database.startswith("file:") or url.query.get("uri"):
         return None
     lock_path = os.path.abspath(url.database) + LOCK_FILE_SUFFIX
-    return type("SerializedWriterConnection", (SerializedWriterConnection,), {"lock_path": lock_path})
+    return type("SerializedWriterConnection", (SerializedWriterConnection,),
+                {"lock_path": lock_path, "process_turn": _process_turns.setdefault(lock_path, threading.Lock())})
+
+
+# One per database file, whichever app or engine in the process writes to it.
+_process_turns: dict[str, threading.Lock] = {}
 
 
 def engine_options(database_uri: str, options: dict) -> dict:
