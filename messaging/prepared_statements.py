@@ -113,7 +113,11 @@ class PreparedStatement:
 
 def row_parameter(name: str, index: int, type_) -> BindParameter:
     """Row ``index``'s own value of ``name`` in a :class:`PreparedStatementPerRowCount`."""
-    return parameter(f"{name}_{index}", type_)
+    return parameter(_row_value_name(name, index), type_)
+
+
+def _row_value_name(name: str, index: int) -> str:
+    return f"{name}_{index}"
 
 
 class PreparedStatementPerRowCount:
@@ -147,7 +151,7 @@ class PreparedStatementPerRowCount:
         values = dict(shared)
         for index, row in enumerate(each_row):
             for name, value in row.items():
-                values[f"{name}_{index}"] = value
+                values[_row_value_name(name, index)] = value
         return statement, values
 
 

@@ -3,10 +3,11 @@
 A thread fragment built seven links with url_for (the reply form, the poller, the actions), a
 tenth of its time, and the same ones again on the next poll. Building a link depends only on
 the app's routes, where the app is mounted (the request's script root) and what is asked for,
-so each answer is kept per app and reused. Only relative links are remembered (no _external,
-whose host comes from the request).
+so each answer is kept per app and reused. Only plain relative links are remembered: a link
+asked for with url_for's own options (``_external``, whose host comes from the request or the
+configuration, ``_anchor``, ``_scheme``...) or outside a request is built every time.
 """
-from flask import current_app, request, url_for
+from flask import current_app, has_request_context, request, url_for
 
 # Distinct links kept per app; past this many, start again.
 REMEMBERED = 4096
@@ -14,6 +15,8 @@ _EXTENSION = "remembered_urls"
 
 
 def remembered_url_for(endpoint: str, **values) -> str:
+    if not has_request_context() or any(name.startswith("_") for name in values):
+        return url_for(endpoint, **values)
     remembered = current_app.extensions.get(_EXTENSION)
     if remembered is None:
         remembered = current_app.extensions[_EXTENSION] = {}

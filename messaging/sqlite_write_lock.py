@@ -26,23 +26,23 @@ from sqlalchemy.engine import make_url
 # A waiting writer looks again this often. SQLite's own first wait is 1 ms.
 POLL_SECONDS = 0.0001
 LOCK_FILE_SUFFIX = "-write-lock"
-# Statements that only read; anything else (INSERT, UPDATE, a PRAGMA that writes...) takes the turn.
-READ_ONLY_PREFIXES = ("SELECT", "select")
+# Statements that never take SQLite's write lock: reads, and the settings a new connection makes
+# (which must not wait for a write this thread may hold on another connection). Anything else
+# (INSERT, UPDATE, DELETE, CREATE...) takes the turn.
+READ_ONLY_PREFIXES = ("SELECT", "select", "PRAGMA", "pragma")
 
 
 class SerializedWriterCursor(sqlite3.Cursor):
     def execute(self, sql, parameters=()):
-        turn = self.connection.take_write_turn(sql)
-        try:
-            return super().execute(sql, parameters)
-        finally:
-            if turn:
-                self.connection.end_turn_outside_transaction()
+        return self._in_turn(super().execute, sql, parameters)
 
     def executemany(self, sql, seq_of_parameters):
+        return self._in_turn(super().executemany, sql, seq_of_parameters)
+
+    def _in_turn(self, run, sql, parameters):
         turn = self.connection.take_write_turn(sql)
         try:
-            return super().executemany(sql, seq_of_parameters)
+            return run(sql, parameters)
         finally:
             if turn:
                 self.connection.end_turn_outside_transaction()
@@ -95,7 +95,7 @@ class SerializedWriterConnection(sqlite3.Connection):
         return True
 
     def end_turn_outside_transaction(self) -> None:
-        # A statement that wrote without a transaction (a PRAGMA, say) has already ended its write.
+        # A statement that wrote without a transaction (DDL, say) has already ended its write.
         if not self.in_transaction:
             self._end_turn()
 

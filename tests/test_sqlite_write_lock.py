@@ -107,3 +107,14 @@ def test_the_apps_connections_to_a_sqlite_file_take_turns(tmp_path):
         assert isinstance(connection.dbapi_connection, SerializedWriterConnection)
         connection.close()
         db.engine.dispose()
+
+
+def test_a_new_connection_is_set_up_while_this_thread_holds_the_turn(database):
+    """Connection settings take no turn: a connection opened mid-write (the pool's, say) is not
+    held up by the write this thread is making on another one."""
+    writer = database()
+    writer.execute("INSERT INTO notes (text) VALUES ('held')")
+    fresh = database(timeout=0.2)
+    assert fresh.execute("PRAGMA foreign_keys=ON").fetchall() == []
+    assert fresh.execute("PRAGMA busy_timeout").fetchone() == (200,)
+    writer.commit()
