@@ -139,11 +139,18 @@ def test_stateful_sequences_follow_the_documents_links(app, marketplace, tokens)
         def validate_response(self, response, case, additional_checks=None, **kwargs):
             case.validate_response(response, checks=CHECKS)
 
-    Workflow.run(settings=STATEFUL_SETTINGS)
-    # The chains really went from a created conversation on to the operations that need its id.
-    created = {path for method, path, status in followed if method == "POST" and status == 201
-               and path.endswith("/messages") and "{" not in path}
-    chained = {(method, path) for method, path, status in followed if "{conversation_id}" in path and status < 400}
+    # Which operations a derandomized run reaches depends on its seed, and a seed can miss creating
+    # anything (it changed with code this test does not touch): a run that did not get to a chain is
+    # followed by a longer one, every answer of each checked as above.
+    for max_examples in (STATEFUL_SETTINGS.max_examples, 2 * STATEFUL_SETTINGS.max_examples,
+                         4 * STATEFUL_SETTINGS.max_examples):
+        Workflow.run(settings=settings(STATEFUL_SETTINGS, max_examples=max_examples))
+        # The chains really went from a created conversation on to the operations that need its id.
+        created = {path for method, path, status in followed if method == "POST" and status == 201
+                   and path.endswith("/messages") and "{" not in path}
+        chained = {(method, path) for method, path, status in followed if "{conversation_id}" in path and status < 400}
+        if created and chained:
+            break
     assert created, followed[:10]
     # Which links hypothesis walks depends on its seed (derived from this test's source): demand a
     # successful chained call, not a particular one.
