@@ -9,8 +9,8 @@ configuration, ``_anchor``, ``_scheme``...) or outside a request is built every 
 """
 from flask import current_app, has_request_context, request, url_for
 
-# Distinct links kept per app; past this many, start again.
-REMEMBERED = 4096
+from messaging.bounded_memory import BoundedMemory
+
 _EXTENSION = "remembered_urls"
 
 
@@ -19,7 +19,7 @@ def remembered_url_for(endpoint: str, **values) -> str:
         return url_for(endpoint, **values)
     remembered = current_app.extensions.get(_EXTENSION)
     if remembered is None:
-        remembered = current_app.extensions[_EXTENSION] = {}
+        remembered = current_app.extensions[_EXTENSION] = BoundedMemory()
     key = (endpoint, request.script_root, *values.items())
     try:
         return remembered[key]
@@ -27,7 +27,4 @@ def remembered_url_for(endpoint: str, **values) -> str:
         pass
     except TypeError:  # a value that cannot be a key (a list of filters): built each time
         return url_for(endpoint, **values)
-    if len(remembered) >= REMEMBERED:
-        remembered.clear()
-    url = remembered[key] = url_for(endpoint, **values)
-    return url
+    return remembered.keep(key, url_for(endpoint, **values))

@@ -8,8 +8,11 @@ Static files are not touched here: their caching is a matter of its own.
 from flask import Flask, request
 
 from messaging.api.errors import API_ROOT
+from messaging.default_headers import add_missing
 
 PERSONAL_CACHE_CONTROL = "no-store"
+PAGE_DEFAULTS = (("Cache-Control", PERSONAL_CACHE_CONTROL),)
+API_DEFAULTS = PAGE_DEFAULTS + (("X-Content-Type-Options", "nosniff"),)
 
 
 def init_app(app: Flask) -> None:
@@ -19,11 +22,6 @@ def init_app(app: Flask) -> None:
 def keep_out_of_caches(response):
     if request.endpoint == "static":
         return response
-    headers = response.headers
-    # One pass over the headers for both names (each lookup of a name searches them all).
-    present = {name.lower() for name in headers.keys()}
-    if "cache-control" not in present:
-        headers.add("Cache-Control", PERSONAL_CACHE_CONTROL)
-    if "x-content-type-options" not in present and (request.path == API_ROOT or request.path.startswith(API_ROOT + "/")):
-        headers.add("X-Content-Type-Options", "nosniff")
+    api = request.path == API_ROOT or request.path.startswith(API_ROOT + "/")
+    add_missing(response.headers, API_DEFAULTS if api else PAGE_DEFAULTS)
     return response

@@ -12,10 +12,11 @@ import time
 from flask import current_app, g, session
 from flask_wtf.csrf import generate_csrf
 
+from messaging.bounded_memory import BoundedMemory
+
 REUSE_SECONDS = 60
-# Sessions remembered per process; past this many, start again.
-REMEMBERED = 4096
-_signed: dict[tuple, tuple[str, float]] = {}
+# (secret, field name, session token) -> (signed token, when signed)
+_signed = BoundedMemory()
 
 
 def csrf_token() -> str:
@@ -30,8 +31,6 @@ def csrf_token() -> str:
         setattr(g, field_name, remembered[0])  # where generate_csrf looks first, for the rest of the request
         return remembered[0]
     token = generate_csrf()
-    if len(_signed) >= REMEMBERED:
-        _signed.clear()
     # The session's token as generate_csrf left it (it makes one for a session without).
-    _signed[key[:2] + (session.get(field_name),)] = (token, time.monotonic())
+    _signed.keep(key[:2] + (session.get(field_name),), (token, time.monotonic()))
     return token

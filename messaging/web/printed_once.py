@@ -15,9 +15,9 @@ from flask import current_app
 from jinja2 import Template
 from markupsafe import Markup
 
-# Distinct fragments kept per process (a list row is about 1 KB); past this many, start again.
-REMEMBERED = 4096
-_printed: dict[tuple, Markup] = {}
+from messaging.bounded_memory import BoundedMemory
+
+_printed = BoundedMemory()
 
 
 def printed(template_name: str, key: tuple, **context) -> Markup:
@@ -30,7 +30,5 @@ def printed_from(template: Template, key: tuple, **context) -> Markup:
     full_key = (template, key)
     markup = _printed.get(full_key)
     if markup is None:
-        if len(_printed) >= REMEMBERED:
-            _printed.clear()
-        markup = _printed[full_key] = Markup(template.render(**context))
+        markup = _printed.keep(full_key, Markup(template.render(**context)))
     return markup

@@ -1,6 +1,8 @@
 """Browser hardening for the HTML pages: scripts and styles only from this site, no framing."""
 from flask import Flask, request
 
+from messaging.default_headers import add_missing
+
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
     "script-src 'self'",
@@ -24,12 +26,7 @@ def register_security_headers(app: Flask) -> None:
     def add_headers(response):
         if request.path.startswith("/api/"):
             return response
-        headers = response.headers
-        # One pass over the headers, not one per name (Headers.setdefault searches them all each time),
-        # and the content type by its prefix, not parsed: this runs on every badge poll.
-        present = {name.lower() for name in headers.keys()}
-        wanted = EVERY_ANSWER + HTML_ANSWERS if (response.content_type or "").startswith("text/html") else EVERY_ANSWER
-        for name, value in wanted:
-            if name.lower() not in present:
-                headers.add(name, value)
+        # The content type by its prefix, not parsed: this runs on every badge poll.
+        html = (response.content_type or "").startswith("text/html")
+        add_missing(response.headers, EVERY_ANSWER + HTML_ANSWERS if html else EVERY_ANSWER)
         return response
