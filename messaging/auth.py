@@ -7,9 +7,10 @@ allowed to act so (deactivated accounts and lost memberships end the session).
 from flask import g, session
 from flask_login import UserMixin, login_user, logout_user
 
+from messaging import request_unread_total
 from messaging.extensions import login_manager
 from messaging.identity import Principal
-from messaging.services.accounts import SignedIn, restore_session_principal
+from messaging.services.accounts import SignedIn
 from messaging.services.session_versions import end_every_session_of
 
 ACTING_AS_KEY = "acting_as"
@@ -78,6 +79,6 @@ def _restored_from_session() -> Principal | None:
     acting_as = session.get(ACTING_AS_KEY) or {}
     if not (raw_id.isdigit() and kind in ACCOUNT_KINDS and isinstance(acting_as, dict)):
         return None
-    return restore_session_principal(
+    return request_unread_total.restore_signed_in(
         acting_as.get("type", ""), int(raw_id), acting_as.get("vendor_id"), session.get(SESSION_VERSION_KEY)
     )

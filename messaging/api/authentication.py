@@ -10,6 +10,7 @@ from flask import current_app, g, request
 from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms.validators import ValidationError
 
+from messaging import request_unread_total
 from messaging.auth import session_principal
 from messaging.http_errors import CsrfRequired, InvalidToken, Unauthenticated, WrongSurface
 from messaging.identity import Principal
@@ -61,7 +62,8 @@ def _bearer_principal() -> Principal | None:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise InvalidToken()
-    principal = api_tokens().principal_for(token.strip())
+    claims = api_tokens().claims_of(token.strip())
+    principal = request_unread_total.restore_signed_in(*claims) if claims else None
     if principal is None:
         raise InvalidToken()
     return principal

@@ -11,6 +11,7 @@ from http import HTTPStatus
 from flask import request, url_for
 from flask_smorest import Blueprint
 
+from messaging import request_unread_total
 from messaging.api.authentication import authenticate_request, current_principal
 from messaging.api.errors import register_error_handlers
 from messaging.api.idempotent import IDEMPOTENCY_HEADER, respond_idempotently
@@ -35,6 +36,7 @@ from messaging.api.schemas import (
 from messaging.attachment_responses import attachment_response
 from messaging.http_errors import UnsupportedMediaType
 from messaging.list_arguments import ConversationListArgsSchema
+from messaging.request_unread_total import shows_unread_total
 from messaging.send_limits import spend_send_budget  # hardening (issue 8)
 from messaging.services import messaging_service
 from messaging.services.conversations import ListFilters
@@ -116,9 +118,10 @@ def create_conversation(payload, role):
 @blp.route("/unread-count", methods=["GET"])
 @blp.response(200, UnreadCountResponseSchema)
 @errors(401)
+@shows_unread_total
 def unread_count(role):
     """The header badge: unread messages over the caller's conversations."""
-    return {"total_unread": messaging_service().get_unread_count(current_principal())}
+    return {"total_unread": request_unread_total.unread_total(current_principal())}
 
 
 @blp.route("/recipients", methods=["GET"])

@@ -47,6 +47,13 @@ class ApiTokens:
 
     def principal_for(self, token: str) -> Principal | None:
         """The principal a token stands for, or None when it is forged, expired or no longer valid."""
+        claims = self.claims_of(token)
+        return restore_session_principal(*claims) if claims else None
+
+    def claims_of(self, token: str) -> tuple[str, int, int | None, object] | None:
+        """What a genuine, unexpired token claims, to be checked against the account
+        (:func:`~messaging.services.accounts.restore_session_principal`): role, account id,
+        acting vendor and session version. None for a forged or expired one."""
         payload = self._verified.carried(token, self.max_age_seconds)
         if not isinstance(payload, dict):
             return None
@@ -55,8 +62,7 @@ class ApiTokens:
             return None
         if vendor_id is not None and not isinstance(vendor_id, int):
             return None
-        return restore_session_principal(principal_type, account_id, vendor_id, payload.get("session_version"))
-
+        return principal_type, account_id, vendor_id, payload.get("session_version")
 
 def authenticate(email: str, password: str, vendor_code: str | None, account_type: str | None = None) -> SignedIn:
     """Sign in staff or a customer with one form, as the token endpoint takes it.

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, flash, g, redirect, render_template, requ
 
 from messaging.http_errors import status_of
 from messaging.models import ConversationStatus
+from messaging.request_unread_total import shows_unread_total
 from messaging.roles import Role
 from messaging.send_limits import SendingTooFast, spend_send_budget
 from messaging.services import messaging_service
@@ -109,6 +110,7 @@ def mark_read(conversation_id: int):
     return redirect(g.pages.url("thread", conversation_id=conversation_id))
 
 
+@shows_unread_total
 def unread_badge():
     if not htmx.wants_fragment():
         return redirect(g.pages.url("inbox"))

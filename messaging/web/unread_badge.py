@@ -4,11 +4,11 @@ The poll is the app's most frequent request, and its answer depends only on the 
 role's pages and the poll interval: it is printed once for each (:mod:`messaging.web.printed_once`),
 from the partial the layout includes.
 """
-from flask import current_app, g, request
+from flask import current_app, request
 
+from messaging import request_unread_total
 from messaging.auth import session_principal
 from messaging.roles import RolePages
-from messaging.services import messaging_service
 from messaging.web import htmx
 from messaging.web.printed_once import printed
 
@@ -16,11 +16,8 @@ TEMPLATE = "partials/_unread_badge.html"
 
 
 def unread_total() -> int:
-    # Once per request: the tab title, the header badge and the dashboard card show the same number.
-    if "unread_total" not in g:
-        principal = session_principal()
-        g.unread_total = messaging_service().get_unread_count(principal) if principal else 0
-    return g.unread_total
+    principal = session_principal()
+    return request_unread_total.unread_total(principal) if principal else 0
 
 
 def unread_badge_fragment(role_pages: RolePages) -> str:

@@ -135,9 +135,9 @@ def test_server_errors_are_json_without_a_traceback(app, staff, monkeypatch):
     def explode(*args, **kwargs):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(MessagingService, "get_unread_count", explode)
+    monkeypatch.setattr(MessagingService, "list_conversations", explode)
     app.config["PROPAGATE_EXCEPTIONS"] = False
-    response = staff.get("/unread-count")
+    response = staff.get("")
     assert response.status_code == 500
     error = error_of(response)
     assert error["code"] == "internal_error" and "secret" not in response.get_data(as_text=True)

@@ -39,13 +39,17 @@ from messaging.services.read_models import AttachmentInfo, ConversationDetail, C
 from messaging.services.search import search_clause
 
 
-def _unread_total_statement(principal_type: ParticipantType) -> Select:
-    caller = caller_of(principal_type)
+def unread_total_statement(caller: Principal) -> Select:
+    """The caller's unread messages summed over their conversations in scope: the header badge.
+
+    ``caller``'s ids may be parameters (:func:`caller_of`) or columns of an enclosing statement
+    (the sign-in check that reads the total with it, :mod:`messaging.services.accounts`).
+    """
     query = (
         select(func.coalesce(func.sum(OWN_ROW.unread_count), 0))
         .select_from(OWN_ROW)
         .where(
-            OWN_ROW.participant_type == principal_type,
+            OWN_ROW.participant_type == caller.type,
             OWN_ROW.participant_id == caller.id,
             OWN_ROW.unread_count > 0,
         )
@@ -60,8 +64,12 @@ def _unread_total_statement(principal_type: ParticipantType) -> Select:
 
 
 # The badge runs on every poll of every open page: its statement is compiled once per role.
+def _unread_total_of_role(principal_type: ParticipantType) -> Select:
+    return unread_total_statement(caller_of(principal_type))
+
+
 _UNREAD_TOTALS = {
-    principal_type: PreparedStatement(partial(_unread_total_statement, principal_type))
+    principal_type: PreparedStatement(partial(_unread_total_of_role, principal_type))
     for principal_type in ParticipantType
 }
 
