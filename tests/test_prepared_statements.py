@@ -2,7 +2,7 @@
 from datetime import datetime
 
 import pytest
-from sqlalchemy import column, insert, select, table, text
+from sqlalchemy import column, insert, literal_column, select, table, text, type_coerce
 from sqlalchemy.exc import DBAPIError
 
 from messaging.extensions import db
@@ -72,3 +72,16 @@ def test_values_written_are_stored_as_the_orm_stores_them(app, service, marketpl
         {"a": by_orm.id, "b": written_id},
     ).all()
     assert [tuple(row[1:]) for row in stored] == [tuple(stored[0][1:])] * 2
+
+
+def test_an_enum_column_converts_what_it_knows_and_refuses_what_it_does_not(app, marketplace):
+    # Each stored value is converted once and looked up afterwards; a value the type does not
+    # know is still refused as the ORM refuses it, never passed on as a bare string.
+    def stored(value: str) -> PreparedStatement:
+        return PreparedStatement(lambda: select(
+            type_coerce(literal_column(f"'{value}'"), Message.sender_type.type).label("sender_type")))
+
+    assert stored("vendor").rows(db.session) == [(ParticipantType.VENDOR,)]
+    assert stored("customer").scalar(db.session) == "customer"  # scalar() gives the driver's value
+    with pytest.raises(LookupError):
+        stored("robot").rows(db.session)

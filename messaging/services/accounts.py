@@ -295,9 +295,12 @@ def _still_allowed_statement(kind: ParticipantType) -> Select:
 def _still_allowed_with_unread_total_statement(kind: ParticipantType) -> Select:
     """:func:`_still_allowed_statement` and, as a fourth column, the unread total of the principal it restores."""
     still_allowed = _still_allowed_statement(kind)
-    # The total is counted for the account and the vendor the row itself names (the scalar
-    # subquery is correlated to it), exactly the principal the check gives back.
-    acting = Principal(kind, parameter("account_id"), "", vendor_id=still_allowed.selected_columns[1])
+    # Counted for exactly the principal the check gives back: the account, and the vendor its row
+    # names. For staff that is the session's vendor, which the check's join pins to the parameter;
+    # given as the parameter, PostgreSQL plans the sum by that shop (correlated to the joined
+    # column, it read all the shop's conversations: 5 ms instead of 0.3).
+    acting_vendor = parameter("vendor_id") if kind == ParticipantType.VENDOR else still_allowed.selected_columns[1]
+    acting = Principal(kind, parameter("account_id"), "", vendor_id=acting_vendor)
     return still_allowed.add_columns(unread_total_statement(acting).scalar_subquery())
 
 
