@@ -2,13 +2,16 @@
 
     .venv/bin/python bench/http_load.py                       # SQLite bench data, sync and gthread workers
     .venv/bin/python bench/http_load.py --url postgresql+psycopg://postgres@127.0.0.1:5432/messaging_bench
+    .venv/bin/python bench/http_load.py --rounds 3 --duration 10s   # medians of three rounds (a noisy machine)
     make bench-http                                      # both databases
 
 It serves a scratch copy of the benchmark database (bench/generate.py) with gunicorn
 (2 workers, the same worker classes and wrk settings as ../shared/bench/floor.sh), signs in
 as the most active staff user of the busiest shop (a session cookie for the pages, a bearer
 token for the API), loads each request with wrk on 127.0.0.1 and reports requests per
-second, the ratio to the floor's one-SELECT app, and the SQL statements each request runs.
+second, the ratio to the floor's one-SELECT app, and the SQL statements each request runs. With
+``--rounds N`` the floor and every request are measured N times, each request against the floor
+of its own round, and the medians are reported with their range.
 Sends go to one thread (the issue's measure) and, in a row of their own, round-robin over 100
 threads. Sends write to the scratch copy only; it is removed afterwards.
 """
@@ -19,6 +22,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -276,6 +280,9 @@ def main(argv=None) -> None:
     parser.add_argument("--threads", type=int, default=4, help="gthread threads per worker (floor.sh's GTHREADS)")
     parser.add_argument("--workers", default="sync,gthread")
     parser.add_argument("--cases", help="only the requests whose name contains one of these comma-separated words")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="measure the floor and every request this many times, each request against the floor "
+                             "of its own round, and report the medians (on a noisy machine one run says little)")
     args = parser.parse_args(argv)
 
     workdir = Path(tempfile.mkdtemp(prefix="http-bench-"))
@@ -283,41 +290,60 @@ def main(argv=None) -> None:
     log = open(workdir / "gunicorn.log", "w")
     try:
         who = subjects(database_url)
-        floors = floor(args)
-        rows = []
         statements = None
-        for worker_class in args.workers.split(","):
-            port = free_port()
-            server = start_server(database_url, worker_class, port, args.threads, log)
-            try:
-                cookie, token = sign_in(port, who)
-                if statements is None:
-                    statements = statements_per_request(database_url, who)
-                for name, path, headers, script in cases(who, cookie, token):
-                    if args.cases and not any(word in name for word in args.cases.split(",")):
-                        continue
-                    result = run_wrk(port, path, headers, script, args, workdir)
-                    rows.append((worker_class, name, result))
-            finally:
-                stop_server(server)
-        load = os.getloadavg()[0]
-        database = "PostgreSQL" if args.url and args.url.startswith("postgresql") else "SQLite"
-        print(f"\n{database}, gunicorn -w 2, wrk -t{args.wrk_threads} -c{args.connections} -d{args.duration}, "
-              f"load average {load:.2f}")
-        print(f"floor (one SELECT): sync {floors.get('sync', 0):,.0f} req/s, gthread {floors.get('gthread', 0):,.0f} req/s\n")
-        print("| request | worker | req/s | p50 | ÷ floor | target | SQL | non-2xx |")
-        print("|---|---|---|---|---|---|---|---|")
-        for worker_class, name, result in rows:
-            ratio = result["rps"] / floors[worker_class] if floors.get(worker_class) else 0
-            target = TARGETS.get(name)
-            mark = "" if target is None or ratio >= target else " ✗"
-            wanted = f"≥ {target:.2f}" if target is not None else "—"
-            print(f"| {name} | {worker_class} | {result['rps']:,.0f} | {result['p50']} | {ratio:.2f}{mark} | "
-                  f"{wanted} | {statements[name]} | {result['non_2xx']} |")
+        # (worker class, request) -> [(req/s, ratio to the floor of the same round, result)]
+        measured: dict[tuple[str, str], list[tuple[float, float, dict]]] = {}
+        floors_seen: dict[str, list[float]] = {}
+        for _ in range(args.rounds):
+            floors = floor(args)
+            for worker_class, rps in floors.items():
+                floors_seen.setdefault(worker_class, []).append(rps)
+            for worker_class in args.workers.split(","):
+                port = free_port()
+                server = start_server(database_url, worker_class, port, args.threads, log)
+                try:
+                    cookie, token = sign_in(port, who)
+                    if statements is None:
+                        statements = statements_per_request(database_url, who)
+                    for name, path, headers, script in cases(who, cookie, token):
+                        if args.cases and not any(word in name for word in args.cases.split(",")):
+                            continue
+                        result = run_wrk(port, path, headers, script, args, workdir)
+                        ratio = result["rps"] / floors[worker_class] if floors.get(worker_class) else 0
+                        measured.setdefault((worker_class, name), []).append((result["rps"], ratio, result))
+                finally:
+                    stop_server(server)
+        print_report(args, measured, floors_seen, statements)
     finally:
         log.close()
         drop()
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def print_report(args, measured: dict, floors_seen: dict, statements: dict) -> None:
+    """One row per request and worker class: the median of the rounds, with their range when there were several."""
+    def spread(values: list[float], form: str) -> str:
+        middle = format(statistics.median(values), form)
+        return middle if len(values) == 1 else f"{middle} ({format(min(values), form)}–{format(max(values), form)})"
+
+    load = os.getloadavg()[0]
+    database = "PostgreSQL" if args.url and args.url.startswith("postgresql") else "SQLite"
+    rounds = f", median of {args.rounds} rounds (range)" if args.rounds > 1 else ""
+    print(f"\n{database}, gunicorn -w 2, wrk -t{args.wrk_threads} -c{args.connections} -d{args.duration}, "
+          f"load average {load:.2f}{rounds}")
+    print("floor (one SELECT): " + ", ".join(
+        f"{worker_class} {spread(values, ',.0f')} req/s" for worker_class, values in floors_seen.items()) + "\n")
+    print("| request | worker | req/s | p50 | ÷ floor | target | SQL | non-2xx |")
+    print("|---|---|---|---|---|---|---|---|")
+    for (worker_class, name), runs in measured.items():
+        ratios = [ratio for _, ratio, _ in runs]
+        target = TARGETS.get(name)
+        mark = "" if target is None or statistics.median(ratios) >= target else " ✗"
+        wanted = f"≥ {target:.2f}" if target is not None else "—"
+        middle_run = sorted(runs, key=lambda run: run[0])[len(runs) // 2][2]
+        print(f"| {name} | {worker_class} | {spread([rps for rps, _, _ in runs], ',.0f')} | {middle_run['p50']} | "
+              f"{spread(ratios, '.2f')}{mark} | {wanted} | {statements[name]} | "
+              f"{sum(run[2]['non_2xx'] for run in runs)} |")
 
 
 if __name__ == "__main__":

@@ -64,6 +64,7 @@ class ApiTokens:
             return None
         return principal_type, account_id, vendor_id, payload.get("session_version")
 
+
 def authenticate(email: str, password: str, vendor_code: str | None, account_type: str | None = None) -> SignedIn:
     """Sign in staff or a customer with one form, as the token endpoint takes it.
 

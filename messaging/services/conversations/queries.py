@@ -63,11 +63,11 @@ def unread_total_statement(caller: Principal) -> Select:
     return query
 
 
-# The badge runs on every poll of every open page: its statement is compiled once per role.
 def _unread_total_of_role(principal_type: ParticipantType) -> Select:
     return unread_total_statement(caller_of(principal_type))
 
 
+# The badge runs on every poll of every open page: its statement is compiled once per role.
 _UNREAD_TOTALS = {
     principal_type: PreparedStatement(partial(_unread_total_of_role, principal_type))
     for principal_type in ParticipantType
