@@ -7,6 +7,10 @@ the sign-in check of its requests then asks both in one statement
 (:func:`messaging.services.accounts.restore_session_principal_with_unread_total`): one round
 trip instead of two. The total is kept only once the check has passed, and it is counted for
 exactly the principal the check gives back.
+
+Only views that read and show nothing else are marked: a page that writes first would show a
+total counted before its write (opening a thread marks it read, and its layout's badge must
+count after that), so every other view counts when it renders.
 """
 from flask import current_app, g, has_request_context, request
 
