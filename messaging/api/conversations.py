@@ -36,7 +36,6 @@ from messaging.api.schemas import (
 from messaging.attachment_responses import attachment_response
 from messaging.http_errors import UnsupportedMediaType
 from messaging.list_arguments import ConversationListArgsSchema
-from messaging.request_unread_total import shows_unread_total
 from messaging.send_limits import spend_send_budget  # hardening (issue 8)
 from messaging.services import messaging_service
 from messaging.services.conversations import ListFilters
@@ -118,7 +117,7 @@ def create_conversation(payload, role):
 @blp.route("/unread-count", methods=["GET"])
 @blp.response(200, UnreadCountResponseSchema)
 @errors(401)
-@shows_unread_total
+@request_unread_total.shows_unread_total
 def unread_count(role):
     """The header badge: unread messages over the caller's conversations."""
     return {"total_unread": request_unread_total.unread_total(current_principal())}

@@ -31,7 +31,7 @@ def static_version(filename: str) -> str | None:
 
 def static_url(filename: str) -> str:
     version = static_version(filename)
-    return remembered_url_for("static", filename=filename, v=version) if version else remembered_url_for("static", filename=filename)
+    return remembered_url_for("static", filename=filename, **({"v": version} if version else {}))
 
 
 def register_static_caching(app: Flask) -> None:

@@ -94,6 +94,15 @@ class AttachmentDownload:
     path: str
 
 
+def _total_told_by(rows: list, filters: ListFilters) -> int | None:
+    """How many there are, when a page's own rows tell without counting them again: a page that
+    is not full is the last one (most customers' whole inbox fits on one page), and an empty
+    first page means none. None when they cannot tell."""
+    if 0 < len(rows) < filters.per_page or (filters.page == 1 and not rows):
+        return (filters.page - 1) * filters.per_page + len(rows)
+    return None
+
+
 class ConversationQueries:
     def __init__(self, session: Session, attachments: MessageAttachmentService):
         self.session = session
@@ -147,13 +156,14 @@ class ConversationQueries:
             # Each search is its own statement; the lists without one are compiled once (below).
             found = search_clause(self.session, search, principal)
             rows = self.session.execute(_listing_statement(shape, found), values).all()
-            total = self.session.scalar(_total_statement(shape, found), values)
+            total = _total_told_by(rows, filters)
+            if total is None:
+                total = self.session.scalar(_total_statement(shape, found), values)
         else:
             rows = _listing(shape).rows(self.session, **values)
-            # A page that is not full is the last one: its rows say how many there are (most
-            # customers' whole inbox fits on one page), without counting them again.
-            total = values["skipped"] + len(rows) if 0 < len(rows) < filters.per_page or filters.page == 1 and not rows \
-                else _total(shape).scalar(self.session, **values)
+            total = _total_told_by(rows, filters)
+            if total is None:
+                total = _total(shape).scalar(self.session, **values)
         scoped = [as_scoped(row) for row in rows]
         participants = assembly.participants_of(self.session, [item.conversation.id for item in scoped])
         items = [assembly.summary_of(item, participants[item.conversation.id]) for item in scoped]
