@@ -8,10 +8,12 @@ from collections import defaultdict, namedtuple
 from dataclasses import fields
 from functools import cache, partial
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Label, Select, and_, func, outerjoin, select
 from sqlalchemy.orm import Session
 
+from messaging.json_rows import json_rows, loaded_json_rows
 from messaging.models import (
+    Conversation,
     ConversationParticipant,
     ConversationStatus,
     ConversationType,
@@ -39,14 +41,8 @@ from messaging.services.read_models import (
 ParticipantKey = tuple[ParticipantType, int]
 
 # Participants of conversations with their display names: users or customers, by participant type.
-_PARTICIPANTS_WITH_NAMES = (
-    select(
-        ConversationParticipant.conversation_id,
-        ConversationParticipant.participant_type,
-        ConversationParticipant.participant_id,
-        func.coalesce(User.full_name, Customer.full_name).label("name"),
-    )
-    .outerjoin(User, and_(
+_PARTICIPANTS_AND_NAMES = (
+    outerjoin(ConversationParticipant, User, and_(
         ConversationParticipant.participant_type.in_(USER_PARTICIPANT_TYPES),
         User.id == ConversationParticipant.participant_id,
     ))
@@ -54,6 +50,16 @@ _PARTICIPANTS_WITH_NAMES = (
         ConversationParticipant.participant_type == ParticipantType.CUSTOMER,
         Customer.id == ConversationParticipant.participant_id,
     ))
+)
+_PARTICIPANT_NAME = func.coalesce(User.full_name, Customer.full_name)
+_PARTICIPANTS_WITH_NAMES = (
+    select(
+        ConversationParticipant.conversation_id,
+        ConversationParticipant.participant_type,
+        ConversationParticipant.participant_id,
+        _PARTICIPANT_NAME.label("name"),
+    )
+    .select_from(_PARTICIPANTS_AND_NAMES)
     .order_by(ConversationParticipant.id)
 )
 
@@ -68,6 +74,31 @@ def _participants_statement(count: int) -> Select:
 @cache
 def _participants_of_up_to(size: int) -> PreparedStatement:
     return PreparedStatement(partial(_participants_statement, size))
+
+
+def participants_column() -> Label:
+    """Each conversation's participants with their names, as one JSON value per row of a statement
+    that reads ``conversations`` (an inbox page): [row id, type, id, name] of each."""
+    return (
+        select(json_rows(ConversationParticipant.id, ConversationParticipant.participant_type,
+                         ConversationParticipant.participant_id, _PARTICIPANT_NAME))
+        .select_from(_PARTICIPANTS_AND_NAMES)
+        .where(ConversationParticipant.conversation_id == Conversation.id)
+        .correlate(Conversation)
+        .scalar_subquery()
+        .label("participants")
+    )
+
+
+_PARTICIPANT_TYPES = {member.value: member for member in ParticipantType}
+
+
+def participants_from(value) -> list[ParticipantRef]:
+    """The participants :func:`participants_column` gave, in the order they joined."""
+    entries = loaded_json_rows(value)
+    entries.sort()  # by participant row id, which is unique: nothing after it is compared
+    return [ParticipantRef(_PARTICIPANT_TYPES[kind], participant_id, name or UNKNOWN_NAME)
+            for _, kind, participant_id, name in entries]
 
 
 def participants_of(session: Session, conversation_ids: list[int]) -> dict[int, list[ParticipantRef]]:

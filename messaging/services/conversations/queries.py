@@ -3,6 +3,7 @@
 Nothing here writes. Every query starts from :mod:`.scope`, so it sees only what the
 principal's role policy allows.
 """
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, partial
 
@@ -94,13 +95,12 @@ class AttachmentDownload:
     path: str
 
 
-def _total_told_by(rows: list, filters: ListFilters) -> int | None:
-    """How many there are, when a page's own rows tell without counting them again: a page that
-    is not full is the last one (most customers' whole inbox fits on one page), and an empty
-    first page means none. None when they cannot tell."""
-    if 0 < len(rows) < filters.per_page or (filters.page == 1 and not rows):
-        return (filters.page - 1) * filters.per_page + len(rows)
-    return None
+def _total_with(rows: list, filters: ListFilters, count: Callable[[], int]) -> int:
+    """How many match: as the page's rows tell it (counted in their statement), or, for a page past
+    the last, counted apart; an empty first page means none."""
+    if rows:
+        return rows[0].matching
+    return 0 if filters.page == 1 else count()
 
 
 class ConversationQueries:
@@ -156,17 +156,11 @@ class ConversationQueries:
             # Each search is its own statement; the lists without one are compiled once (below).
             found = search_clause(self.session, search, principal)
             rows = self.session.execute(_listing_statement(shape, found), values).all()
-            total = _total_told_by(rows, filters)
-            if total is None:
-                total = self.session.scalar(_total_statement(shape, found), values)
+            total = _total_with(rows, filters, lambda: self.session.scalar(_total_statement(shape, found), values))
         else:
             rows = _listing(shape).rows(self.session, **values)
-            total = _total_told_by(rows, filters)
-            if total is None:
-                total = _total(shape).scalar(self.session, **values)
-        scoped = [as_scoped(row) for row in rows]
-        participants = assembly.participants_of(self.session, [item.conversation.id for item in scoped])
-        items = [assembly.summary_of(item, participants[item.conversation.id]) for item in scoped]
+            total = _total_with(rows, filters, lambda: _total(shape).scalar(self.session, **values))
+        items = [assembly.summary_of(as_scoped(row), assembly.participants_from(row.participants)) for row in rows]
         return ConversationPage(
             items=items, total=min(total, limit), page=filters.page, per_page=filters.per_page,
             total_is_exact=total <= limit,
@@ -242,8 +236,12 @@ class _ListShape:
 
 
 def _listing_statement(shape: _ListShape, *more_conditions) -> Select:
+    """A page of the list, each row with its participants, and how many match in all (up to
+    ``counted_up_to``) on every row: one statement for the whole page."""
     return (
         scoped_select(caller_of(shape.principal_type))
+        .add_columns(assembly.participants_column(),
+                     _total_statement(shape, *more_conditions).scalar_subquery().label("matching"))
         .where(*shape.conditions(), *more_conditions)
         .order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
         .limit(parameter("per_page"))

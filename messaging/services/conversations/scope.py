@@ -45,7 +45,8 @@ class ScopedConversation:
 
 
 def scoped_select(principal: Principal) -> Select:
-    """SELECT of the conversations ``principal`` may see: their columns, then their own row's (:func:`as_scoped`)."""
+    """SELECT of the conversations ``principal`` may see: their columns, then their own row's (:func:`as_scoped`),
+    then any the caller adds."""
     query = select(
         *_CONVERSATION_COLUMNS,
         Vendor.name.label("vendor_name"),
@@ -72,7 +73,7 @@ def caller_parameters(principal: Principal) -> dict:
 
 def as_scoped(row) -> ScopedConversation:
     columns = len(_CONVERSATION_COLUMNS)
-    vendor_name, unread_count, email_notifications, own_row_id = row[columns:]
+    vendor_name, unread_count, email_notifications, own_row_id = row[columns:columns + 4]
     return ScopedConversation(
         conversation=ConversationRow._make(row[:columns]),
         vendor_name=vendor_name,
