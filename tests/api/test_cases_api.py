@@ -132,6 +132,9 @@ def test_staff_create_with_context_filter_and_search_by_it(app, caller, marketpl
     app.config["ORDER_URL_TEMPLATE"] = "https://shop.example/orders/{ref}"
     detail = caller(m.customer_a).get(f"/{created.get_json()['id']}").get_json()
     assert detail["context"]["url"] == "https://shop.example/orders/A%2F1001%20%232"
+    # The list too, though it listed the same rows before (its summaries are remembered per row).
+    listed = {item["id"]: item for item in vendor.get().get_json()["items"]}
+    assert listed[created.get_json()["id"]]["context"]["url"] == detail["context"]["url"]
 
 
 def start_other(vendor, m, **context):

@@ -120,6 +120,9 @@ def test_a_printed_row_is_reused_only_while_what_it_shows_stays_the_same(vendor_
     service.mark_conversation_read(marketplace.staff_a, conversation_id)
     read = list_row(vendor_client, conversation_id)
     assert "conversation--unread" not in read and 'class="count"' not in read
+    db.session.get(Customer, marketplace.customer_a.id).full_name = "Cora Renamed"
+    db.session.commit()
+    assert "Cora Renamed" in list_row(vendor_client, conversation_id)
 
 
 @pytest.mark.parametrize("field_name", ConversationRow.__slots__)

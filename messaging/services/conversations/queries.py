@@ -7,9 +7,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, partial
 
+from flask import current_app
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session
 
+from messaging.bounded_memory import BoundedMemory
 from messaging.identity import Principal
 from messaging.models import (
     Conversation,
@@ -25,6 +27,7 @@ from messaging.roles import policy_for
 from messaging.services.attachments import MessageAttachmentService
 from messaging.services.conversations import assembly
 from messaging.services.conversations.cases import may_escalate
+from messaging.services.conversations.context import URL_TEMPLATE_SETTINGS
 from messaging.services.conversations.scope import (
     OWN_ROW,
     ScopedConversation,
@@ -36,7 +39,7 @@ from messaging.services.conversations.scope import (
 )
 from messaging.services.conversations.validation import THREAD_PAGE_SIZE, checked_paging, checked_search
 from messaging.services.errors import NotFound
-from messaging.services.read_models import AttachmentInfo, ConversationDetail, ConversationPage
+from messaging.services.read_models import AttachmentInfo, ConversationDetail, ConversationPage, ConversationSummary
 from messaging.services.search import search_clause
 
 
@@ -103,6 +106,32 @@ def _total_with(rows: list, filters: ListFilters, count: Callable[[], int]) -> i
     return 0 if filters.page == 1 else count()
 
 
+def listed_summaries(rows: list) -> list[ConversationSummary]:
+    """The summaries of a page's rows, each made once per process for the values its row holds.
+
+    An inbox is polled, and a poll mostly lists what the last one did: making a summary (its
+    participants' JSON read, its record built) cost more than reading its row. A summary is a
+    function of its row, all but the page's total (the last column), and of the configured links
+    of orders and products, so those are the key. Summaries are frozen and nothing changes them
+    after they are made; a remembered one is handed to any request that lists the same values.
+    """
+    remembered = current_app.extensions.get(_LISTED_SUMMARIES)
+    if remembered is None:
+        remembered = current_app.extensions[_LISTED_SUMMARIES] = BoundedMemory()
+    links = tuple(current_app.config.get(setting) for setting in URL_TEMPLATE_SETTINGS.values())
+    summaries = []
+    for row in rows:
+        key = (links, row[:-1])
+        summary = remembered.get(key)
+        if summary is None:
+            summary = remembered.keep(key, assembly.summary_of(as_scoped(row), assembly.participants_from(row.participants)))
+        summaries.append(summary)
+    return summaries
+
+
+_LISTED_SUMMARIES = "listed_conversation_summaries"
+
+
 class ConversationQueries:
     def __init__(self, session: Session, attachments: MessageAttachmentService):
         self.session = session
@@ -160,7 +189,7 @@ class ConversationQueries:
         else:
             rows = _listing(shape).rows(self.session, **values)
             total = _total_with(rows, filters, lambda: _total(shape).scalar(self.session, **values))
-        items = [assembly.summary_of(as_scoped(row), assembly.participants_from(row.participants)) for row in rows]
+        items = listed_summaries(rows)
         return ConversationPage(
             items=items, total=min(total, limit), page=filters.page, per_page=filters.per_page,
             total_is_exact=total <= limit,
