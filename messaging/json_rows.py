@@ -3,7 +3,8 @@
 It lets one statement bring a few related rows along with each row it reads (the participants of
 every conversation of an inbox page) instead of a second statement, a round trip fewer on a
 database server. Written per dialect, as SQLAlchemy has no generic form of it: SQLite's
-``json_group_array(json_array(...))``, PostgreSQL's ``json_agg(json_build_array(...))``.
+``json_group_array(json_array(...))``, PostgreSQL's ``json_agg(json_build_array(...))``; the
+value is the JSON text on both.
 
 The order of the arrays is unspecified (SQLite before 3.44 cannot order an aggregate): a reader
 that needs an order carries a column to sort by.
@@ -23,14 +24,13 @@ def _sqlite_json_rows(element, compiler, **kw):
     return f"json_group_array(json_array({compiler.process(element.clauses, **kw)}))"
 
 
+# As text, as SQLite gives it: a row's values stay plain and hashable (psycopg would parse JSON
+# into lists), so a row can be the key of what is made from it.
 @compiles(json_rows, "postgresql")
 def _postgresql_json_rows(element, compiler, **kw):
-    return f"json_agg(json_build_array({compiler.process(element.clauses, **kw)}))"
+    return f"CAST(json_agg(json_build_array({compiler.process(element.clauses, **kw)})) AS TEXT)"
 
 
-def loaded_json_rows(value) -> list[list]:
-    """The arrays as Python lists: SQLite gives the JSON text, psycopg parses it, and PostgreSQL
-    aggregates no rows to NULL."""
-    if value is None:
-        return []
-    return json.loads(value) if isinstance(value, str) else value
+def loaded_json_rows(value: str | None) -> list[list]:
+    """The arrays as Python lists (PostgreSQL aggregates no rows to NULL)."""
+    return json.loads(value) if value is not None else []

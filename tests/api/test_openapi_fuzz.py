@@ -108,6 +108,10 @@ def test_stateful_sequences_follow_the_documents_links(app, marketplace, tokens)
     }
     app.config["PROPAGATE_EXCEPTIONS"] = False
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    # Values from the document only, not literals harvested from the app's source: with those, an
+    # unrelated change to the code (a new module's strings) made hypothesis replay a chain
+    # differently from how it drew it, and it gave up (FlakyStrategyDefinition).
+    schema.config.analysis.constants.enabled = False
     create = schema["/api/v1/vendor/messages"]["POST"]
     assert set(create.definition.raw["responses"]["201"]["links"]) == {
         "GetConversation", "SendMessage", "MarkRead", "CloseConversation", "ReopenConversation", "UpdatePreferences"}
