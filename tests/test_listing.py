@@ -111,3 +111,7 @@ def test_long_threads_page_back_with_before(service, marketplace):
     earlier = service.get_conversation(m.customer_a, thread.id, before_message_id=latest.messages[0].id)
     assert [msg.content for msg in earlier.messages] == [f"message {n}" for n in range(30)]
     assert not earlier.has_more_messages
+    # Its participants come with its messages; a page before the first message still names them.
+    assert earlier.participants == latest.participants and len(latest.participants) == 2
+    before_the_first = service.get_conversation(m.customer_a, thread.id, before_message_id=earlier.messages[0].id)
+    assert before_the_first.messages == [] and before_the_first.participants == latest.participants

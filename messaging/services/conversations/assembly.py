@@ -5,7 +5,7 @@ listed conversation with their names; the shown messages with their attachments)
 page costs the same few queries however long it grows.
 """
 from collections import defaultdict, namedtuple
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from functools import cache, partial
 
 from sqlalchemy import Label, Select, and_, func, outerjoin, select
@@ -76,14 +76,15 @@ def _participants_of_up_to(size: int) -> PreparedStatement:
     return PreparedStatement(partial(_participants_statement, size))
 
 
-def participants_column() -> Label:
-    """Each conversation's participants with their names, as one JSON value per row of a statement
-    that reads ``conversations`` (an inbox page): [row id, type, id, name] of each."""
+def participants_column(of=Conversation.id) -> Label:
+    """The participants of the conversation ``of`` with their names, as one JSON value: [row id,
+    type, id, name] of each. ``of`` is the id column of a statement that reads ``conversations``
+    (each row of an inbox page gets its own), or a parameter (one value for the whole statement)."""
     return (
         select(json_rows(ConversationParticipant.id, ConversationParticipant.participant_type,
                          ConversationParticipant.participant_id, _PARTICIPANT_NAME))
         .select_from(_PARTICIPANTS_AND_NAMES)
-        .where(ConversationParticipant.conversation_id == Conversation.id)
+        .where(ConversationParticipant.conversation_id == of)
         .correlate(Conversation)
         .scalar_subquery()
         .label("participants")
@@ -127,7 +128,8 @@ def _thread_statement(before_a_message: bool) -> Select:
     window = window.order_by(Message.id.desc()).limit(THREAD_PAGE_SIZE + 1)
     return (
         select(*_MESSAGE_COLUMNS, *(getattr(MessageAttachment, name).label(f"attachment_{name}")
-                                    for name in AttachmentRow._fields))
+                                    for name in AttachmentRow._fields),
+               participants_column(of=parameter("conversation_id")))
         .outerjoin(MessageAttachment, MessageAttachment.message_id == Message.id)
         .where(Message.id.in_(window.scalar_subquery()))
         .order_by(Message.id.desc(), MessageAttachment.id)
@@ -138,24 +140,34 @@ def _thread_statement(before_a_message: bool) -> Select:
 _THREAD_PAGE = {before: PreparedStatement(partial(_thread_statement, before)) for before in (False, True)}
 
 
-def messages_with_attachments(
-    session: Session, conversation_id: int, *, before_message_id: int | None = None
-) -> tuple[list[MessageRow], dict[int, list[AttachmentRow]]]:
-    """The newest messages of a thread page and one more (before one, if given), newest first,
-    with their attachments: one statement."""
+@dataclass(frozen=True)
+class ThreadPage:
+    # The newest messages of the page and one more, newest first.
+    newest_first: list[MessageRow]
+    attachments: dict[int, list[AttachmentRow]]
+    participants: list[ParticipantRef]
+
+
+def thread_page(session: Session, conversation_id: int, *, before_message_id: int | None = None) -> ThreadPage:
+    """A thread's newest messages (before one, if given) with their attachments and the
+    conversation's participants: one statement, unless the page is empty (before the first
+    message), when the participants are read apart."""
     parameters = {"conversation_id": conversation_id}
     if before_message_id is not None:
         parameters["before_message_id"] = before_message_id
     rows = _THREAD_PAGE[before_message_id is not None].rows(session, **parameters)
     columns = len(_MESSAGE_COLUMNS)
+    attachment_columns = slice(columns, columns + len(AttachmentRow._fields))
     messages: list[MessageRow] = []
     attachments: dict[int, list[AttachmentRow]] = defaultdict(list)
     for row in rows:
         if not messages or messages[-1].id != row.id:
             messages.append(MessageRow._make(row[:columns]))
         if row.attachment_id is not None:
-            attachments[row.id].append(AttachmentRow._make(row[columns:]))
-    return messages, attachments
+            attachments[row.id].append(AttachmentRow._make(row[attachment_columns]))
+    participants = participants_from(rows[0].participants) if rows \
+        else participants_of(session, [conversation_id])[conversation_id]
+    return ThreadPage(messages, attachments, participants)
 
 
 def sender_names(session: Session, messages: list[Message], participants: list[ParticipantRef]) -> dict:

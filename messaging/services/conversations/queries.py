@@ -148,19 +148,17 @@ class ConversationQueries:
     ) -> ConversationDetail:
         """The thread of an already loaded conversation: its latest messages, or those before one."""
         conversation_id = scoped.conversation.id
-        newest_first, attachments = assembly.messages_with_attachments(
-            self.session, conversation_id, before_message_id=before_message_id
-        )
-        messages = list(reversed(newest_first[:THREAD_PAGE_SIZE]))
-        participants = assembly.participants_of(self.session, [conversation_id])[conversation_id]
+        page = assembly.thread_page(self.session, conversation_id, before_message_id=before_message_id)
+        messages = list(reversed(page.newest_first[:THREAD_PAGE_SIZE]))
+        participants = page.participants
         names = assembly.sender_names(self.session, messages, participants)
         summary = assembly.summary_of(scoped, participants)
         return ConversationDetail(
             **assembly.summary_fields(summary),
             messages=[
-                assembly.message_item(m, names[(m.sender_type, m.sender_id)], attachments[m.id]) for m in messages
+                assembly.message_item(m, names[(m.sender_type, m.sender_id)], page.attachments[m.id]) for m in messages
             ],
-            has_more_messages=len(newest_first) > THREAD_PAGE_SIZE,
+            has_more_messages=len(page.newest_first) > THREAD_PAGE_SIZE,
             email_notifications=scoped.email_notifications,
             can_reply=summary.is_open,
             can_close=policy_for(principal).can_close,
