@@ -47,7 +47,6 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     csrf.init_app(app)
     limiter.init_app(app)
     sign_in_limits.init_app(app)
-    unit_of_work.init_app(app)
     _trust_proxies(app)
 
     from messaging import auth, models, notifications  # noqa: F401  (registers models and the session loader)
@@ -57,6 +56,10 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     _register_blueprints(app)
     _register_hardening(app)
     notifications.init_app(app)
+    # Registered last, so its after-request hook runs first: a write commits, and on SQLite ends
+    # the writer's turn, before the other hooks add their headers (which then reach the answer
+    # of a failed commit too).
+    unit_of_work.init_app(app)
     return app
 
 
