@@ -3,6 +3,7 @@ import socket
 import sqlite3
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from messaging import create_app
 from messaging.extensions import db
@@ -83,3 +84,25 @@ def test_an_unreachable_database_answers_503(tmp_path):
     assert "cannot reach its database" in page.get_data(as_text=True)
     page = client.get("/admin/messages", headers={"HX-Request": "true"})  # no session: no database needed
     assert page.status_code == 401
+
+
+def test_a_failed_commit_answers_503_with_every_header_and_keeps_nothing(caller, service, marketplace, threads,
+                                                                        monkeypatch):
+    """The unit of work commits before the other after-request hooks run, so the answer it makes of a
+    failed commit still gets their headers (no caching, no sniffing) like any other."""
+    from sqlalchemy.orm import Session
+
+    api = caller(marketplace.customer_a)
+    conversation_id = threads["vendor_customer"].id
+    before = api.get(f"/{conversation_id}").get_json()["message_count"]
+
+    def fail(_session):
+        raise OperationalError("COMMIT", {}, sqlite3.OperationalError("disk I/O error"))
+
+    with monkeypatch.context() as patched:
+        patched.setattr(Session, "commit", fail)
+        answer = api.post(f"/{conversation_id}/messages", json={"content": "lost?"})
+    assert answer.status_code == 503 and answer.get_json()["error"]["code"] == "service_unavailable"
+    assert answer.headers["Cache-Control"] == "no-store"
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
+    assert api.get(f"/{conversation_id}").get_json()["message_count"] == before
