@@ -1,8 +1,8 @@
 """Read-model assembly: turn rows into the plain values both front ends render.
 
-Each function loads what a whole page needs in one statement (the participants of every
-listed conversation with their names; the shown messages with their attachments), so a
-page costs the same few queries however long it grows.
+A page costs the same few queries however long it grows: the participants of every listed
+conversation come with its row, as one JSON value (:func:`participants_column`), and a thread's
+shown messages come with their attachments and the conversation's participants in one statement.
 """
 from collections import defaultdict, namedtuple
 from dataclasses import dataclass, fields
