@@ -108,11 +108,11 @@ def printed_rows(listing: ConversationPage, list_query: ListQuery, matches: dict
 _printed_rows = BoundedMemory()
 
 
-def _links_of(listing: ConversationPage, list_query: ListQuery, pages: RolePages) -> "ThreadLinks":
+def _links_of(listing: ConversationPage, list_query: ListQuery, pages: RolePages) -> ThreadLinks:
     return ThreadLinks(pages, list_query.args(page=listing.page if listing.page > 1 else ""))
 
 
-def _row_of(conversation: ConversationSummary, links: "ThreadLinks", match: MessageMatch | None,
+def _row_of(conversation: ConversationSummary, links: ThreadLinks, match: MessageMatch | None,
             list_query: ListQuery, principal: Principal, pages: RolePages, current_id: int | None) -> ConversationRow:
     if match:
         # The page of the thread that ends with the match, at it.
