@@ -6,7 +6,7 @@ shown messages come with their attachments and the conversation's participants i
 """
 from collections import defaultdict, namedtuple
 from dataclasses import dataclass, fields
-from functools import cache, partial
+from functools import partial
 
 from sqlalchemy import Label, Select, and_, func, outerjoin, select
 from sqlalchemy.orm import Session
@@ -52,28 +52,6 @@ _PARTICIPANTS_AND_NAMES = (
     ))
 )
 _PARTICIPANT_NAME = func.coalesce(User.full_name, Customer.full_name)
-_PARTICIPANTS_WITH_NAMES = (
-    select(
-        ConversationParticipant.conversation_id,
-        ConversationParticipant.participant_type,
-        ConversationParticipant.participant_id,
-        _PARTICIPANT_NAME.label("name"),
-    )
-    .select_from(_PARTICIPANTS_AND_NAMES)
-    .order_by(ConversationParticipant.id)
-)
-
-
-def _participants_statement(count: int) -> Select:
-    wanted = [parameter(f"conversation_{position}") for position in range(count)]
-    return _PARTICIPANTS_WITH_NAMES.where(ConversationParticipant.conversation_id.in_(wanted))
-
-
-# One statement per power of two of conversations (a thread is 1, an inbox page 32), the list
-# padded with its last id: a handful of statements compiled once instead of one per page length.
-@cache
-def _participants_of_up_to(size: int) -> PreparedStatement:
-    return PreparedStatement(partial(_participants_statement, size))
 
 
 def participants_column(of=Conversation.id) -> Label:
@@ -102,16 +80,12 @@ def participants_from(value) -> list[ParticipantRef]:
             for _, kind, participant_id, name in entries]
 
 
-def participants_of(session: Session, conversation_ids: list[int]) -> dict[int, list[ParticipantRef]]:
-    participants: dict[int, list[ParticipantRef]] = defaultdict(list)
-    if not conversation_ids:
-        return participants
-    size = 1 << (len(conversation_ids) - 1).bit_length()
-    last = len(conversation_ids) - 1
-    padded = {f"conversation_{position}": conversation_ids[min(position, last)] for position in range(size)}
-    for conversation_id, participant_type, participant_id, name in _participants_of_up_to(size).rows(session, **padded):
-        participants[conversation_id].append(ParticipantRef(participant_type, participant_id, name or UNKNOWN_NAME))
-    return participants
+# The participants of one conversation alone: for a thread page without messages to bring them.
+_PARTICIPANTS_OF_ONE = PreparedStatement(lambda: select(participants_column(of=parameter("conversation_id"))))
+
+
+def participants_of(session: Session, conversation_id: int) -> list[ParticipantRef]:
+    return participants_from(_PARTICIPANTS_OF_ONE.scalar(session, conversation_id=conversation_id))
 
 
 # A message's attachment as the thread reads it: the columns :func:`attachment_info` needs.
@@ -166,7 +140,7 @@ def thread_page(session: Session, conversation_id: int, *, before_message_id: in
         if row.attachment_id is not None:
             attachments[row.id].append(AttachmentRow._make(row[attachment_columns]))
     participants = participants_from(rows[0].participants) if rows \
-        else participants_of(session, [conversation_id])[conversation_id]
+        else participants_of(session, conversation_id)
     return ThreadPage(messages, attachments, participants)
 
 
