@@ -5,6 +5,7 @@ token. When one is full it starts again, empty: cheaper to keep than an LRU orde
 forgotten answer costs one computation. (Signatures, which also age, have their own:
 :mod:`messaging.remembered_signatures`.)
 """
+from flask import current_app
 
 # Entries kept before starting again; each of the uses above is a few hundred bytes to a few KB.
 LIMIT = 4096
@@ -21,3 +22,12 @@ class BoundedMemory(dict):
             self.clear()
         self[key] = value
         return value
+
+
+def app_memory(name: str) -> BoundedMemory:
+    """The current app's memory called ``name``, made on first use: what it remembers may depend
+    on the app (its routes, its configuration), and tests run many apps in one process."""
+    memory = current_app.extensions.get(name)
+    if memory is None:
+        memory = current_app.extensions[name] = BoundedMemory()
+    return memory

@@ -7,9 +7,9 @@ so each answer is kept per app and reused. Only plain relative links are remembe
 asked for with url_for's own options (``_external``, whose host comes from the request or the
 configuration, ``_anchor``, ``_scheme``...) or outside a request is built every time.
 """
-from flask import current_app, has_request_context, request, url_for
+from flask import has_request_context, request, url_for
 
-from messaging.bounded_memory import BoundedMemory
+from messaging.bounded_memory import app_memory
 
 _EXTENSION = "remembered_urls"
 
@@ -17,9 +17,7 @@ _EXTENSION = "remembered_urls"
 def remembered_url_for(endpoint: str, **values) -> str:
     if not has_request_context() or any(name.startswith("_") for name in values):
         return url_for(endpoint, **values)
-    remembered = current_app.extensions.get(_EXTENSION)
-    if remembered is None:
-        remembered = current_app.extensions[_EXTENSION] = BoundedMemory()
+    remembered = app_memory(_EXTENSION)
     key = (endpoint, request.script_root, *values.items())
     try:
         return remembered[key]

@@ -11,7 +11,7 @@ from flask import current_app
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session
 
-from messaging.bounded_memory import BoundedMemory
+from messaging.bounded_memory import app_memory
 from messaging.identity import Principal
 from messaging.models import (
     Conversation,
@@ -115,9 +115,7 @@ def listed_summaries(rows: list) -> list[ConversationSummary]:
     of orders and products, so those are the key. Summaries are frozen and nothing changes them
     after they are made; a remembered one is handed to any request that lists the same values.
     """
-    remembered = current_app.extensions.get(_LISTED_SUMMARIES)
-    if remembered is None:
-        remembered = current_app.extensions[_LISTED_SUMMARIES] = BoundedMemory()
+    remembered = app_memory(_LISTED_SUMMARIES)
     links = tuple(current_app.config.get(setting) for setting in URL_TEMPLATE_SETTINGS.values())
     summaries = []
     for row in rows:
