@@ -11,7 +11,7 @@ from collections import namedtuple
 from dataclasses import dataclass
 from functools import partial
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, inspect, select
 from sqlalchemy.orm import Session, aliased
 
 from messaging.identity import Principal
@@ -19,6 +19,7 @@ from messaging.models import Conversation, ConversationParticipant, ParticipantT
 from messaging.policy import own_row_join, scope_clause
 from messaging.prepared_statements import PreparedStatement, parameter
 from messaging.roles import policy_for
+from messaging.row_lookup_join import RowLookupJoin
 from messaging.services.errors import NotFound
 
 # The caller's own participant row of a conversation, if any: built once, reused by every query.
@@ -44,9 +45,13 @@ class ScopedConversation:
         return self.own_row_id is not None
 
 
-def scoped_select(principal: Principal) -> Select:
+def scoped_select(principal: Principal, *, own_row_by_lookup: bool = False) -> Select:
     """SELECT of the conversations ``principal`` may see: their columns, then their own row's (:func:`as_scoped`),
-    then any the caller adds."""
+    then any the caller adds.
+
+    ``own_row_by_lookup``: the own row is looked up per conversation (:mod:`messaging.row_lookup_join`),
+    for a prepared statement reading a page of conversations that does not filter on that row.
+    """
     query = select(
         *_CONVERSATION_COLUMNS,
         Vendor.name.label("vendor_name"),
@@ -57,6 +62,9 @@ def scoped_select(principal: Principal) -> Select:
     if policy_for(principal).participants_only:
         # Only conversations they are in: an inner join lets the planner start from their own rows.
         query = query.join(OWN_ROW, own_row_join(principal, OWN_ROW))
+    elif own_row_by_lookup:
+        query = query.select_from(
+            RowLookupJoin(Conversation.__table__, inspect(OWN_ROW).selectable, own_row_join(principal, OWN_ROW)))
     else:
         query = query.outerjoin(OWN_ROW, own_row_join(principal, OWN_ROW))
     return query.outerjoin(Vendor, Vendor.id == Conversation.vendor_id).where(scope_clause(principal, OWN_ROW))
