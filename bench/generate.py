@@ -105,7 +105,7 @@ COLUMNS = {
     ),
     "conversation_participants": (
         "id", "conversation_id", "participant_type", "participant_id", "unread_count", "last_read_at",
-        "email_notifications", "joined_at",
+        "email_notifications", "joined_at", "vendor_id",
     ),
     "messages": ("id", "conversation_id", "sender_type", "sender_id", "content", "is_system_message", "created_at"),
     "message_attachments": (
@@ -331,7 +331,7 @@ def generate(args) -> dict[str, list[tuple]]:
             notifications = rng.random() >= 0.1
             participant_rows.append(
                 [conversation_id, person[0], person[1], unread, None if last_read is None else ts(last_read),
-                 notifications, ts(joined)]
+                 notifications, ts(joined), vendor_id]
             )
 
         subject = f"{rng.choice(SUBJECT_WORDS)} #{rng.randint(10_000, 99_999)}"

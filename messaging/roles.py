@@ -25,6 +25,9 @@ class RolePolicy:
     # Vendor staff may work for several vendors and see one at a time: their rows need the join.
     # tests/test_role_registry.py checks this promise against scope_clause on real data.
     own_rows_always_in_scope: bool = False
+    # Vendor staff hold rows only in their shops' conversations, every type of which they see: a row
+    # of theirs is in scope exactly when its shop (copied onto the row) is the one they act for.
+    own_rows_in_scope_by_vendor: bool = False
     # Marketplace cases (decisions §7). Types this role sees only while escalated, or once it took
     # part (admins mediating between a shop and its customer); escalating; resolving; and starting
     # a conversation with one's own shop while the platform setting allows it (customers).
@@ -139,6 +142,7 @@ VENDOR = Role(
         creatable={ConversationType.VENDOR_CUSTOMER: ParticipantType.CUSTOMER},
         can_close=True,
         scoped_to_vendor=True,
+        own_rows_in_scope_by_vendor=True,
         can_escalate=True,
     ),
     pages=RolePages(

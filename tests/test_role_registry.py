@@ -1,7 +1,7 @@
 """The role registry's promises hold against real data.
 
-``own_rows_always_in_scope`` lets the badge sum a principal's participant rows without
-joining their conversations. That is only right while every such row lies inside the role's
+``own_rows_always_in_scope`` (and ``own_rows_in_scope_by_vendor``, by the shop each row carries)
+lets the badge sum a principal's participant rows without joining their conversations. That is only right while every such row lies inside the role's
 scope; the day a role's scope narrows (or a new channel reaches it) without the flag being
 cleared, the badge would over-count silently. These tests fail first.
 """
@@ -81,14 +81,39 @@ def test_roles_that_skip_the_scope_join_never_hold_a_row_outside_their_scope(ser
     assert checked == {role.type for role in ROLES if role.policy.own_rows_always_in_scope}
 
 
-def test_vendor_staff_of_two_shops_need_the_join(service, marketplace):
-    """The flag is off for vendor staff for a reason: a user of two shops holds rows of both."""
+def test_vendor_staff_of_two_shops_count_only_the_shop_they_act_for(service, marketplace):
+    """The flag is off for vendor staff for a reason: a user of two shops holds rows of both. Their
+    badge sums the rows of the shop they act for, by the shop each row carries."""
     build_every_channel(service, marketplace)
     acting_for_a = marketplace.multi_in_a
     assert not policy_for(acting_for_a).own_rows_always_in_scope
     everywhere, in_scope = rows_of(acting_for_a, in_scope=False), rows_of(acting_for_a, in_scope=True)
     assert everywhere[0] > in_scope[0]
     assert service.get_unread_count(acting_for_a) == in_scope[1]
+
+
+def test_roles_counting_by_the_rows_shop_hold_rows_only_in_their_shops_conversations(service, marketplace):
+    build_every_channel(service, marketplace)
+    m = marketplace
+    # Every row, whichever way it was made (a conversation started, a case escalated, a member joining
+    # by answering), carries its conversation's shop.
+    mismatched = db.session.execute(
+        select(OWN_ROW.id).join(Conversation, Conversation.id == OWN_ROW.conversation_id)
+        .where(OWN_ROW.vendor_id.is_distinct_from(Conversation.vendor_id))
+    ).all()
+    assert mismatched == []
+    checked = set()
+    for principal in (m.staff_a, m.staff_a2, m.staff_b, m.multi_in_a, m.multi_in_b):
+        if policy_for(principal).own_rows_in_scope_by_vendor:
+            by_shop = db.session.execute(
+                select(func.count(OWN_ROW.id), func.coalesce(func.sum(OWN_ROW.unread_count), 0)).where(
+                    OWN_ROW.participant_type == principal.type, OWN_ROW.participant_id == principal.id,
+                    OWN_ROW.vendor_id == principal.vendor_id)
+            ).one()
+            assert tuple(by_shop) == rows_of(principal, in_scope=True), principal
+            assert service.get_unread_count(principal) == by_shop[1]
+            checked.add(principal.type)
+    assert checked == {role.type for role in ROLES if role.policy.own_rows_in_scope_by_vendor}
 
 
 def test_every_role_is_registered_once_for_each_front_end(app):

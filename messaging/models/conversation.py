@@ -129,6 +129,15 @@ class ConversationParticipant(db.Model):
             sqlite_where=text("unread_count > 0"),
             postgresql_where=text("unread_count > 0"),
         ),
+        # A staff member's badge: their unread rows of the shop they act for, read from this index alone.
+        Index(
+            "ix_participants_unread_by_vendor",
+            "participant_id",
+            "vendor_id",
+            "unread_count",
+            sqlite_where=text("participant_type = 'vendor' AND unread_count > 0"),
+            postgresql_where=text("participant_type = 'vendor' AND unread_count > 0"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -145,6 +154,9 @@ class ConversationParticipant(db.Model):
         Boolean, default=True, server_default=text("true")
     )
     joined_at = mapped_column(DateTime, default=utcnow, nullable=False)
+    # The conversation's shop, copied when the row is made (a conversation's shop never changes):
+    # a staff member may work for several shops, and their badge counts the one they act for.
+    vendor_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     conversation: Mapped[Conversation] = relationship(back_populates="participants")
 

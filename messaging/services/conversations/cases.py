@@ -162,7 +162,7 @@ class ConversationCases:
         # The shop answers as a team (its inbox); its staff join when they act, as in every team inbox.
         conversation.participants = [
             ConversationParticipant(participant_type=principal.type, participant_id=principal.id, unread_count=0,
-                                    joined_at=now, last_read_at=now),
+                                    joined_at=now, last_read_at=now, vendor_id=conversation.vendor_id),
         ]
         self.session.add(conversation)
         self.session.flush()

@@ -181,11 +181,11 @@ class ConversationCommands:
         conversation.participants = [
             ConversationParticipant(
                 participant_type=principal.type, participant_id=principal.id, unread_count=0,
-                joined_at=now, last_read_at=now,
+                joined_at=now, last_read_at=now, vendor_id=conversation.vendor_id,
             ),
             ConversationParticipant(
                 participant_type=draft.recipient_type, participant_id=draft.recipient_id, unread_count=1,
-                joined_at=now,
+                joined_at=now, vendor_id=conversation.vendor_id,
             ),
         ]
         self.session.add(conversation)
@@ -282,6 +282,7 @@ class ConversationCommands:
                 email_notifications=True,
                 joined_at=now,
                 last_read_at=now,
+                vendor_id=select(Conversation.vendor_id).where(Conversation.id == conversation_id).scalar_subquery(),
             )
         )
         return self._own_row(conversation_id, principal)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import cache, partial
 
 from flask import current_app
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, and_, func, select, true
 from sqlalchemy.orm import Session
 
 from messaging.bounded_memory import app_memory
@@ -58,9 +58,12 @@ def unread_total_statement(caller: Principal) -> Select:
             OWN_ROW.unread_count > 0,
         )
     )
-    # Where the role's own rows are all in scope, the sum reads the partial
-    # index alone, with no lookup of the conversation per unread row.
-    if not policy_for(caller).own_rows_always_in_scope:
+    # Where the role's own rows are all in scope, or in scope by the shop each row carries, the sum
+    # reads a partial index alone, with no lookup of the conversation per unread row.
+    policy = policy_for(caller)
+    if policy.own_rows_in_scope_by_vendor:
+        query = query.where(~true() if caller.vendor_id is None else OWN_ROW.vendor_id == caller.vendor_id)
+    elif not policy.own_rows_always_in_scope:
         query = query.join(Conversation, Conversation.id == OWN_ROW.conversation_id).where(
             scope_clause(caller, OWN_ROW)
         )
