@@ -21,12 +21,12 @@ from messaging.identity import Principal
 from messaging.models import ConversationStatus, ConversationType, ParticipantType
 from messaging.roles import policy_for
 from messaging.services.attachments import MessageAttachmentService, Upload
+from messaging.services.conversations import assembly
 from messaging.services.conversations.cases import ConversationCases, ShopConversation, ensure_customer_may_start
 from messaging.services.conversations.commands import ConversationCommands, NewConversation
 from messaging.services.conversations.context import checked_context
 from messaging.services.conversations.queries import AttachmentDownload, ConversationQueries, ListFilters
 from messaging.services.conversations.recipients import RecipientDirectory
-from messaging.services.conversations.scope import load_scoped
 from messaging.services.errors import InvalidInput, NotAllowed
 from messaging.services.read_models import ConversationDetail, ConversationPage, MessageItem, Recipient
 from messaging.services.search import matching_messages
@@ -59,10 +59,11 @@ class MessagingService:
         return self.queries.thread(principal, conversation_id, before_message_id=before_message_id)
 
     def open_thread(self, principal: Principal, conversation_id: int) -> OpenedThread:
-        """What opening a thread does: mark it read (only if something was unread) and show it; one read of it."""
-        scoped = load_scoped(self.session, principal, conversation_id)
+        """What opening a thread does: mark it read (only if something was unread) and show it; one read of it,
+        the conversation and its messages together (marking it read changes no message)."""
+        scoped, page = assembly.scoped_thread(self.session, principal, conversation_id)
         self.commands.mark_loaded_read(principal, scoped)
-        detail = self.queries.thread_of(principal, replace(scoped, unread_count=0))
+        detail = self.queries.detail(principal, replace(scoped, unread_count=0), page)
         return OpenedThread(detail=detail, unread_before=scoped.unread_count)
 
     def list_conversations(self, principal: Principal, filters: ListFilters = ListFilters()) -> ConversationPage:

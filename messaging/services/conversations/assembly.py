@@ -8,9 +8,10 @@ from collections import defaultdict, namedtuple
 from dataclasses import dataclass, fields
 from functools import partial
 
-from sqlalchemy import Label, Select, and_, func, outerjoin, select
+from sqlalchemy import Label, Select, and_, func, outerjoin, select, true
 from sqlalchemy.orm import Session
 
+from messaging.identity import Principal
 from messaging.json_rows import json_rows, loaded_json_rows
 from messaging.models import (
     Conversation,
@@ -26,8 +27,16 @@ from messaging.models import (
 from messaging.models.enums import USER_PARTICIPANT_TYPES
 from messaging.prepared_statements import PreparedStatement, parameter
 from messaging.services.conversations.context import context_of
-from messaging.services.conversations.scope import ConversationRow, ScopedConversation
+from messaging.services.conversations.scope import (
+    SCOPED_WIDTH,
+    ConversationRow,
+    ScopedConversation,
+    as_scoped,
+    caller_parameters,
+    scoped_by_id,
+)
 from messaging.services.conversations.validation import THREAD_PAGE_SIZE
+from messaging.services.errors import NotFound
 from messaging.services.names import UNKNOWN_NAME, resolve_names
 from messaging.services.read_models import (
     AttachmentInfo,
@@ -80,14 +89,6 @@ def participants_from(value) -> list[ParticipantRef]:
             for _, kind, participant_id, name in entries]
 
 
-# The participants of one conversation alone: for a thread page without messages to bring them.
-_PARTICIPANTS_OF_ONE = PreparedStatement(lambda: select(participants_column(of=parameter("conversation_id"))))
-
-
-def participants_of(session: Session, conversation_id: int) -> list[ParticipantRef]:
-    return participants_from(_PARTICIPANTS_OF_ONE.scalar(session, conversation_id=conversation_id))
-
-
 # A message's attachment as the thread reads it: the columns :func:`attachment_info` needs.
 AttachmentRow = namedtuple("AttachmentRow", ["id", "message_id", "original_filename", "content_type",
                                              "size_bytes", "is_image"])
@@ -95,23 +96,38 @@ _MESSAGE_COLUMNS = tuple(Message.__table__.columns)
 MessageRow = namedtuple("MessageRow", [column.key for column in _MESSAGE_COLUMNS])
 
 
-def _thread_statement(before_a_message: bool) -> Select:
+def _messages_statement(before_a_message: bool) -> Select:
+    """A page of a thread's messages, newest first and one more than shown, with their attachments."""
     window = select(Message.id).where(Message.conversation_id == parameter("conversation_id"))
     if before_a_message:
         window = window.where(Message.id < parameter("before_message_id"))
     window = window.order_by(Message.id.desc()).limit(THREAD_PAGE_SIZE + 1)
     return (
         select(*_MESSAGE_COLUMNS, *(getattr(MessageAttachment, name).label(f"attachment_{name}")
-                                    for name in AttachmentRow._fields),
-               participants_column(of=parameter("conversation_id")))
+                                    for name in AttachmentRow._fields))
         .outerjoin(MessageAttachment, MessageAttachment.message_id == Message.id)
         .where(Message.id.in_(window.scalar_subquery()))
-        .order_by(Message.id.desc(), MessageAttachment.id)
     )
 
 
-# Opening a thread reads its page of messages: compiled once, for the latest page and for earlier ones.
-_THREAD_PAGE = {before: PreparedStatement(partial(_thread_statement, before)) for before in (False, True)}
+def _thread_statement(principal_type: ParticipantType, before_a_message: bool) -> Select:
+    """The conversation as the caller may see it, with its participants, beside each row of its page of
+    messages: no row at all when it is out of the caller's scope, one without a message when the page is empty."""
+    # One conversation by its id: LIMIT 1 changes nothing but keeps the planners from merging it into the
+    # join, so its participants are read once rather than for every message row (on PostgreSQL that merged
+    # plan was also planned afresh at every call: 1.2 ms against 0.2).
+    scoped = scoped_by_id(principal_type).add_columns(participants_column()).limit(1).subquery("scoped")
+    page = _messages_statement(before_a_message).subquery("page")
+    return (
+        select(scoped, page)
+        .select_from(scoped.outerjoin(page, true()))
+        .order_by(page.c.id.desc(), page.c.attachment_id)
+    )
+
+
+# Showing a thread reads it all at once: compiled once per role, for the latest page and for earlier ones.
+_THREAD = {(principal_type, before): PreparedStatement(partial(_thread_statement, principal_type, before))
+           for principal_type in ParticipantType for before in (False, True)}
 
 
 @dataclass(frozen=True)
@@ -122,26 +138,31 @@ class ThreadPage:
     participants: list[ParticipantRef]
 
 
-def thread_page(session: Session, conversation_id: int, *, before_message_id: int | None = None) -> ThreadPage:
-    """A thread's newest messages (before one, if given) with their attachments and the
-    conversation's participants: one statement, unless the page is empty (before the first
-    message), when the participants are read apart."""
-    parameters = {"conversation_id": conversation_id}
+def scoped_thread(session: Session, principal: Principal, conversation_id: int, *,
+                  before_message_id: int | None = None) -> tuple[ScopedConversation, ThreadPage]:
+    """The conversation if ``principal`` may see it (NotFound otherwise, whether it exists or not), and its
+    newest messages (before one, if given) with their attachments and its participants: one statement."""
+    parameters = {"conversation_id": conversation_id, **caller_parameters(principal)}
     if before_message_id is not None:
         parameters["before_message_id"] = before_message_id
-    rows = _THREAD_PAGE[before_message_id is not None].rows(session, **parameters)
-    columns = len(_MESSAGE_COLUMNS)
-    attachment_columns = slice(columns, columns + len(AttachmentRow._fields))
+    rows = _THREAD[principal.type, before_message_id is not None].rows(session, **parameters)
+    if not rows:
+        raise NotFound()
+    message_columns = slice(SCOPED_WIDTH + 1, SCOPED_WIDTH + 1 + len(_MESSAGE_COLUMNS))
+    attachment_columns = slice(message_columns.stop, message_columns.stop + len(AttachmentRow._fields))
     messages: list[MessageRow] = []
     attachments: dict[int, list[AttachmentRow]] = defaultdict(list)
     for row in rows:
-        if not messages or messages[-1].id != row.id:
-            messages.append(MessageRow._make(row[:columns]))
-        if row.attachment_id is not None:
-            attachments[row.id].append(AttachmentRow._make(row[attachment_columns]))
-    participants = participants_from(rows[0].participants) if rows \
-        else participants_of(session, conversation_id)
-    return ThreadPage(messages, attachments, participants)
+        message = row[message_columns]
+        if message[0] is None:  # the page is empty
+            continue
+        if not messages or messages[-1].id != message[0]:
+            messages.append(MessageRow._make(message))
+        attachment = row[attachment_columns]
+        if attachment[0] is not None:
+            attachments[message[0]].append(AttachmentRow._make(attachment))
+    first = rows[0]
+    return as_scoped(first), ThreadPage(messages, attachments, participants_from(first[SCOPED_WIDTH]))
 
 
 def sender_names(session: Session, messages: list[Message], participants: list[ParticipantRef]) -> dict:

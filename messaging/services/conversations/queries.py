@@ -141,15 +141,12 @@ class ConversationQueries:
     def thread(
         self, principal: Principal, conversation_id: int, *, before_message_id: int | None = None
     ) -> ConversationDetail:
-        return self.thread_of(principal, load_scoped(self.session, principal, conversation_id),
-                              before_message_id=before_message_id)
+        """The thread, access checked: its latest messages, or those before one."""
+        return self.detail(principal, *assembly.scoped_thread(self.session, principal, conversation_id,
+                                                              before_message_id=before_message_id))
 
-    def thread_of(
-        self, principal: Principal, scoped: ScopedConversation, *, before_message_id: int | None = None
-    ) -> ConversationDetail:
-        """The thread of an already loaded conversation: its latest messages, or those before one."""
-        conversation_id = scoped.conversation.id
-        page = assembly.thread_page(self.session, conversation_id, before_message_id=before_message_id)
+    def detail(self, principal: Principal, scoped: ScopedConversation, page: assembly.ThreadPage) -> ConversationDetail:
+        """The thread as shown, from the conversation and the page of messages :func:`assembly.scoped_thread` read."""
         messages = list(reversed(page.newest_first[:THREAD_PAGE_SIZE]))
         participants = page.participants
         names = assembly.sender_names(self.session, messages, participants)

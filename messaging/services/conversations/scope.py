@@ -79,9 +79,13 @@ def caller_parameters(principal: Principal) -> dict:
     return {"principal_id": principal.id, "vendor_id": principal.vendor_id}
 
 
+# How many columns :func:`scoped_select` begins a row with: the conversation's and the own row's.
+SCOPED_WIDTH = len(_CONVERSATION_COLUMNS) + 4
+
+
 def as_scoped(row) -> ScopedConversation:
     columns = len(_CONVERSATION_COLUMNS)
-    vendor_name, unread_count, email_notifications, own_row_id = row[columns:columns + 4]
+    vendor_name, unread_count, email_notifications, own_row_id = row[columns:SCOPED_WIDTH]
     return ScopedConversation(
         conversation=ConversationRow._make(row[:columns]),
         vendor_name=vendor_name,
@@ -92,12 +96,13 @@ def as_scoped(row) -> ScopedConversation:
     )
 
 
-def _scoped_by_id(principal_type: ParticipantType) -> Select:
+def scoped_by_id(principal_type: ParticipantType) -> Select:
+    """The conversation ``conversation_id`` as :func:`scoped_select` reads it: no row when out of scope."""
     return scoped_select(caller_of(principal_type)).where(Conversation.id == parameter("conversation_id"))
 
 
-# Every thread, send and action starts here: compiled once per role.
-_SCOPED_BY_ID = {principal_type: PreparedStatement(partial(_scoped_by_id, principal_type))
+# Every send and action starts here: compiled once per role.
+_SCOPED_BY_ID = {principal_type: PreparedStatement(partial(scoped_by_id, principal_type))
                  for principal_type in ParticipantType}
 
 
