@@ -102,7 +102,8 @@ class PreparedStatement:
             self._writes = bool(self._build().is_dml)
         connection = connection_for(session, self._writes)
         compiled = self._compiled_for(connection.dialect)
-        return (compiled, *_run(connection, compiled.sql, compiled.arguments(parameters)))
+        return (compiled, *_run(connection, compiled.sql, compiled.arguments(parameters),
+                                returns_rows=compiled.row_type is not None))
 
     def _compiled_for(self, dialect) -> _Compiled:
         compiled = self._by_dialect.get(dialect.name)
@@ -206,14 +207,16 @@ def _inline_fixed_value(bind: BindParameter) -> None:
         bind.literal_execute = True
 
 
-def _run(connection: Connection, sql: str, arguments) -> tuple[list, int]:
+def _run(connection: Connection, sql: str, arguments, *, returns_rows: bool) -> tuple[list, int]:
     """The driver's rows (none for a write without RETURNING) and row count, from a DBAPI cursor."""
     cursor = connection.connection.cursor()
     try:
         for listener in connection.dispatch.before_cursor_execute:
             listener(connection, cursor, sql, arguments, None, False)
         cursor.execute(sql, arguments)
-        rows = cursor.fetchall() if cursor.description is not None else []
+        # Known from the compiled statement: psycopg builds a column object per column to answer
+        # cursor.description.
+        rows = cursor.fetchall() if returns_rows else []
         for listener in connection.dispatch.after_cursor_execute:
             listener(connection, cursor, sql, arguments, None, False)
     except Exception as error:
