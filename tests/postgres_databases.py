@@ -42,6 +42,20 @@ def scratch_database_url(name: str) -> str:
     return server.set(database=name).render_as_string(hide_password=False)
 
 
+@contextmanager
+def empty_database(kind: str, name: str, tmp_path):
+    """The URL of an empty database for a test that migrates one: a SQLite file under ``tmp_path``
+    (``kind`` "sqlite"), or the scratch PostgreSQL database ``name``, dropped afterwards."""
+    if kind == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
+        return
+    url = scratch_database_url(name)
+    try:
+        yield url
+    finally:
+        drop_database(url)
+
+
 def drop_database(url: str) -> None:
     target = make_url(url)
     with psycopg.connect(

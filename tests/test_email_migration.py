@@ -8,19 +8,15 @@ from sqlalchemy import inspect
 from messaging import create_app
 from messaging.extensions import db
 from messaging.services.search import include_in_autogenerate
-from tests.postgres_databases import drop_database, scratch_database_url
+from tests.postgres_databases import empty_database
 
 EMAIL_TABLES = {"notification_outbox", "notification_preferences", "inbound_emails"}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
-        return
-    url = scratch_database_url("email_migration_test")
-    yield url
-    drop_database(url)
+    with empty_database(request.param, "email_migration_test", tmp_path) as url:
+        yield url
 
 
 def test_outbox_migration_round_trip(database_url, tmp_path):

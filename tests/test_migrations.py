@@ -9,17 +9,13 @@ from messaging import create_app
 from messaging.extensions import db
 from messaging.models import PlatformSetting
 from messaging.services.search import include_in_autogenerate
-from tests.postgres_databases import drop_database, scratch_database_url
+from tests.postgres_databases import empty_database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
-        return
-    url = scratch_database_url("messaging_migrations_test")
-    yield url
-    drop_database(url)
+    with empty_database(request.param, "messaging_migrations_test", tmp_path) as url:
+        yield url
 
 
 def schema_differences() -> list:

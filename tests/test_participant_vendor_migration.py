@@ -10,17 +10,13 @@ from messaging.models import ConversationType
 from messaging.services import messaging_service
 from messaging.services.platform_settings import ensure_default_settings
 from tests.factories import build_marketplace, start
-from tests.postgres_databases import drop_database, scratch_database_url
+from tests.postgres_databases import empty_database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
-        return
-    url = scratch_database_url("participant_vendor_migration_test")
-    yield url
-    drop_database(url)
+    with empty_database(request.param, "participant_vendor_migration_test", tmp_path) as url:
+        yield url
 
 
 def test_existing_rows_get_their_conversations_shop_and_badges_count_as_before(database_url, tmp_path):

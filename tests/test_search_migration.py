@@ -12,17 +12,13 @@ from messaging.services.conversations import ListFilters
 from messaging.services.platform_settings import ensure_default_settings
 from messaging.services.search import CHUNK_MESSAGES
 from tests.factories import build_marketplace, start
-from tests.postgres_databases import drop_database, scratch_database_url
+from tests.postgres_databases import empty_database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
-        return
-    url = scratch_database_url("search_migration_test")
-    yield url
-    drop_database(url)
+    with empty_database(request.param, "search_migration_test", tmp_path) as url:
+        yield url
 
 
 def found(marketplace, search: str) -> list[str]:
