@@ -22,8 +22,9 @@ class RolePolicy:
     participants_only: bool = False
     # Admins and customers act in one context only, so a participant row of theirs can never
     # lie outside their scope, and the badge may sum their rows without joining the conversation.
-    # Vendor staff may work for several vendors and see one at a time: their rows need the join.
-    # tests/test_role_registry.py checks this promise against scope_clause on real data.
+    # Vendor staff may work for several vendors and see one at a time: their rows are told apart
+    # by the shop each carries instead (below). tests/test_role_registry.py checks both promises
+    # against scope_clause on real data.
     own_rows_always_in_scope: bool = False
     # Vendor staff hold rows only in their shops' conversations, every type of which they see: a row
     # of theirs is in scope exactly when its shop (copied onto the row) is the one they act for.

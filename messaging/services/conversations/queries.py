@@ -300,13 +300,13 @@ def _total_statement(shape: _ListShape, *more_conditions) -> Select:
             # An unread filter on this part finds nothing (no own row), which is right: nothing is unread.
             query = query.outerjoin(OWN_ROW, own_row_join(caller, OWN_ROW))
         matching = query.where(part.condition, *shape.conditions(), *more_conditions)
-        counts.append(select(func.count()).select_from(matching.limit(_counted_up_to(shape)).subquery()))
+        counts.append(select(func.count()).select_from(matching.limit(_count_limit(shape)).subquery()))
     if len(counts) == 1:
         return counts[0]
     return select(sum((count.scalar_subquery() for count in counts[1:]), counts[0].scalar_subquery()))
 
 
-def _counted_up_to(shape: _ListShape):
+def _count_limit(shape: _ListShape):
     """How far a total counts, in its statement: written in for a first page, like the page's size."""
     if shape.first_page_counted_up_to is None:
         return parameter("counted_up_to")
