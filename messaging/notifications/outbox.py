@@ -15,6 +15,7 @@ from messaging.identity import Principal
 from messaging.models import ConversationParticipant
 from messaging.models.notifications import NotificationOutbox, NotificationPreference, OutboxStatus
 from messaging.prepared_statements import PreparedStatement, PreparedStatementPerRowCount, parameter, row_parameter
+from messaging.read_connection import connection_for
 
 
 class MessageNotificationService:
@@ -30,7 +31,7 @@ class MessageNotificationService:
         if new_conversation:
             self._apply_new_conversation_defaults(conversation_id, sender)
         # Prepared statements in the session's transaction: the ORM layer has nothing to add here.
-        if self.session.connection().dialect.name == "postgresql":
+        if connection_for(self.session, writes=True).dialect.name == "postgresql":
             # One statement, one round trip: the recipients are read and queued inside the database.
             return _QUEUE_FOR_RECIPIENTS.run(
                 self.session, conversation_id=conversation_id, sender_type=sender.type, sender_id=sender.id,
