@@ -4,12 +4,12 @@ import re
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from messaging.extensions import db
 from messaging.http_errors import meaning_of, status_of
-from messaging.models import ConversationType, Message, MessageAttachment
-from messaging.services.errors import FileTooLarge, InvalidInput, NotFound, UnsupportedFileType
+from messaging.models import Conversation, ConversationStatus, ConversationType, Message, MessageAttachment
+from messaging.services.errors import ConversationClosed, FileTooLarge, InvalidInput, NotFound, UnsupportedFileType
 from messaging.services.platform_settings import ATTACHMENT_MAX_SIZE_MB, set_setting
 from tests.factories import start, upload
 from tests.sample_files import ALLOWED_SAMPLES, DISALLOWED_SAMPLES, PNG, TEXT
@@ -147,6 +147,28 @@ def test_failed_write_of_a_later_file_removes_the_earlier_ones(app, service, mar
     monkeypatch.undo()
     assert stored_files(app) == []
     assert row_counts() == (1, 0)
+
+
+def test_files_sent_as_the_conversation_closes_are_taken_away(app, service, marketplace, conversation, monkeypatch):
+    """The files are written before the message's first write; a close that lands in between
+    refuses the message, and its files go with it."""
+    from messaging.services.conversations import commands
+
+    real_load_scoped = commands.load_scoped
+
+    def closed_by_someone_else_meanwhile(session, principal, conversation_id):
+        scoped = real_load_scoped(session, principal, conversation_id)
+        with db.engine.begin() as other_request:
+            other_request.execute(update(Conversation).where(Conversation.id == conversation_id)
+                                  .values(status=ConversationStatus.CLOSED))
+        return scoped
+
+    monkeypatch.setattr(commands, "load_scoped", closed_by_someone_else_meanwhile)
+    before = row_counts()
+    with pytest.raises(ConversationClosed):
+        service.send_message(marketplace.staff_a, conversation.id, "files", [upload("a.png", PNG), upload("b.txt", TEXT)])
+    assert row_counts() == before
+    assert stored_files(app) == []
 
 
 def test_delete_attachment_removes_the_file(app, service, marketplace, conversation):

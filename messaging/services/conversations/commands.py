@@ -33,7 +33,7 @@ from messaging.models import (
 from messaging.notifications.outbox import notification_service
 from messaging.prepared_statements import PreparedStatement, parameter
 from messaging.roles import RolePolicy, policy_for
-from messaging.services.attachments import MessageAttachmentService, Upload, ValidatedFile
+from messaging.services.attachments import MessageAttachmentService, StoredFile, Upload, ValidatedFile
 from messaging.services.conversations import assembly
 from messaging.services.conversations.assembly import MessageRow
 from messaging.services.conversations.recipients import RecipientDirectory
@@ -101,11 +101,14 @@ class ConversationCommands:
         files = self.attachments.validate_all(uploads)
         require_text_or_files(content, files, field="content")
         now = utcnow()
+        # Files go to disk before the first write: writing them holds no row lock (PostgreSQL)
+        # and keeps no other writer waiting (SQLite's one writer, messaging/sqlite_write_lock.py).
+        stored = self.store_files(conversation_id, files, now)
         counted = self._record_activity(conversation_id, now, preview_of(content, files))
         if not scoped.is_participant:
             self.join_as_participant(conversation_id, principal, now=now)
         message = self.write_message(conversation_id, principal, content, now)
-        attachments = self.attach_files(message, files, now)
+        attachments = self.record_attachments(message, stored, now)
         others = self._count_unread_for_others(conversation_id, principal)
         self.queue_emails(message, principal, now, new_conversation=False)
         # Who may see it, from what the two UPDATEs returned (the sender is a participant by now): no read.
@@ -232,8 +235,18 @@ class ConversationCommands:
 
     def attach_files(self, message: MessageRow, files: list[ValidatedFile], now: datetime) -> list[MessageAttachment]:
         """Store the files and their rows; should the transaction not commit, the files go too."""
-        stored = self.attachments.store_all(message.conversation_id, files, now=now)
+        return self.record_attachments(message, self.store_files(message.conversation_id, files, now), now)
+
+    def store_files(self, conversation_id: int, files: list[ValidatedFile], now: datetime) -> list[StoredFile]:
+        """The files on disk, taken away again should the transaction not commit."""
+        if not files:
+            return []
+        stored = self.attachments.store_all(conversation_id, files, now=now)
         after_rollback(self.session, lambda: self.attachments.discard(stored))
+        return stored
+
+    def record_attachments(self, message: MessageRow, stored: list[StoredFile], now: datetime) -> list[MessageAttachment]:
+        """The rows of the files :meth:`store_files` put on disk, on ``message``."""
         attachments = [
             MessageAttachment(
                 message_id=message.id,
