@@ -8,6 +8,9 @@ Work that must wait until the data is really committed (publishing a live event,
 registered with :func:`after_commit`: a rolled-back transaction never runs it. Work that undoes
 something outside the database (removing files written for the transaction) is registered
 with :func:`after_rollback`: a committed transaction never runs it.
+
+A view whose writes are done before it reads back and renders its answer commits them at that
+point with :func:`commit_writes`, so that reading and rendering hold no lock.
 """
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -70,6 +73,20 @@ def _note_writes(_connection, _cursor, statement: str, *_) -> None:
     # Anything but a plain SELECT counts as a write (fail-safe: a WITH or a PRAGMA commits too).
     if has_app_context() and not statement.lstrip()[:6].upper().startswith("SELECT"):
         g._unit_of_work_wrote = True
+
+
+def commit_writes() -> None:
+    """Commit what the request has written so far, before it reads and renders its answer.
+
+    The request's writes are done; what follows only shows them. Committed now, the transaction
+    ends before that work rather than after it: SQLite's one writer's turn
+    (:mod:`messaging.sqlite_write_lock`) and PostgreSQL's row locks on the conversation no longer
+    keep every other sender waiting while a thread is read back and its fragment rendered. A
+    failed commit raises here, and the request answers that error as it would at its end.
+    """
+    if db.session.registry.has() and _has_work_to_commit(db.session):
+        db.session.commit()
+        g._unit_of_work_wrote = False
 
 
 def _has_work_to_commit(session: Session) -> bool:

@@ -25,8 +25,12 @@ def uses_postgres() -> bool:
 
 
 @pytest.fixture
-def app(tmp_path):
-    app = create_app("testing", overrides={"ATTACHMENT_ROOT": str(tmp_path / "uploads")})
+def app(request, tmp_path):
+    overrides = {"ATTACHMENT_ROOT": str(tmp_path / "uploads")}
+    if request.node.get_closest_marker("sqlite_file_database") and not uses_postgres():
+        # A database file, where another connection can try to write (an in-memory one has one connection).
+        overrides["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path / 'app.sqlite3'}"
+    app = create_app("testing", overrides=overrides)
     app.before_request(_forget_previous_request)
     with app.app_context():
         _prepare_schema()

@@ -14,6 +14,7 @@ from flask import Response, request
 from messaging.extensions import db
 from messaging.identity import Principal
 from messaging.services.idempotency import IdempotencyService, RecordedResponse
+from messaging.unit_of_work import commit_writes
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 REPLAY_HEADER = "Idempotent-Replayed"
@@ -43,12 +44,19 @@ def respond_idempotently(principal: Principal, produce: Callable[[], RecordedRes
     """Run ``produce`` once per Idempotency-Key (when the client sent one) and answer its response."""
     key = request.headers.get(IDEMPOTENCY_HEADER)
     if key is None:
-        return _as_response(produce())
+        return _committed(produce())
     outcome = IdempotencyService(db.session).run_once(principal, key, request_fingerprint(principal), produce)
-    response = _as_response(outcome.response)
+    response = _committed(outcome.response)  # the write and its recorded answer, together
     if outcome.replayed:
         response.headers[REPLAY_HEADER] = "true"
     return response
+
+
+def _committed(recorded: RecordedResponse) -> Response:
+    """The answer, once what produced it is committed (an answer of success only: any other rolls back)."""
+    if recorded.status < 400:
+        commit_writes()
+    return _as_response(recorded)
 
 
 def _as_response(recorded: RecordedResponse) -> Response:

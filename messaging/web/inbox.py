@@ -14,6 +14,7 @@ from messaging.roles import Role
 from messaging.send_limits import SendingTooFast, spend_send_budget
 from messaging.services import messaging_service
 from messaging.services.errors import ConversationClosed, FileTooLarge, InvalidInput, UnsupportedFileType
+from messaging.unit_of_work import commit_writes
 from messaging.web import cases, htmx
 from messaging.web.access import require_role
 from messaging.web.attachment_download import download_attachment
@@ -129,6 +130,7 @@ def reply(conversation_id: int):
         )
     except FORM_REFUSALS as refusal:
         return _refused_reply(conversation_id, FormState.refused(values, refusal), status_of(refusal))
+    commit_writes()
     if htmx.wants_fragment():
         detail = messaging_service().get_conversation(g.principal, conversation_id)
         return htmx.fragment(_render("messages/_reply_form.html", detail=detail, reply_form=FormState()),
