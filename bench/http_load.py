@@ -14,6 +14,10 @@ second, the ratio to the floor's one-SELECT app, and the SQL statements each req
 of its own round, and the medians are reported with their range.
 Sends go to one thread (the issue's measure) and, in a row of their own, round-robin over 100
 threads. Sends write to the scratch copy only; it is removed afterwards.
+
+On PostgreSQL it also serves the floor's app reading PostgreSQL (bench/floor_postgres.py) and
+reports each request against it too: the floor reads SQLite in-process, and that column says
+how much of a request's distance from it is the round trip to the database server.
 """
 import argparse
 import json
@@ -134,15 +138,21 @@ def start_server(database_url: str, worker_class: str, port: int, threads: int, 
         # The benchmark sends as fast as it can from one account: lift the per-account send limit.
         SEND_LIMIT_PER_ACCOUNT="1000000 per minute", SIGN_IN_LIMIT_PER_ADDRESS="1000 per minute",
     )
+    return serve("wsgi:app", "/login", environment, worker_class, port, threads, log)
+
+
+def serve(application: str, ready_path: str, environment: dict, worker_class: str, port: int, threads: int,
+          log) -> subprocess.Popen:
+    """gunicorn serving ``application`` as floor.sh serves its app: 2 workers of ``worker_class``."""
     command = [str(ROOT / ".venv" / "bin" / "gunicorn"), "-b", f"{HOST}:{port}", "-w", "2", "-k", worker_class,
-               "--log-level", "warning", "wsgi:app"]
+               "--log-level", "warning", application]
     if worker_class == "gthread":
         command[5:5] = ["--threads", str(threads)]
     server = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=log, start_new_session=True)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
-            urllib.request.urlopen(f"http://{HOST}:{port}/login", timeout=1)
+            urllib.request.urlopen(f"http://{HOST}:{port}{ready_path}", timeout=1)
             return server
         except OSError:
             time.sleep(0.2)
@@ -262,6 +272,27 @@ def statements_per_request(database_url: str, who: dict) -> dict[str, int]:
     return counts
 
 
+def postgres_floor(args, database_url: str, log, workdir: Path) -> dict[str, float]:
+    """req/s of floor.sh's app reading PostgreSQL (bench/floor_postgres.py), per worker class, on the same settings."""
+    from sqlalchemy.engine import make_url
+
+    from bench import floor_postgres
+
+    url = make_url(database_url)
+    conninfo = f"host={url.host} port={url.port or 5432} user={url.username} dbname={url.database}"
+    floor_postgres.create_table(conninfo)
+    environment = dict(os.environ, FLOOR_POSTGRES_CONNINFO=conninfo)
+    measured = {}
+    for worker_class in ("sync", "gthread"):
+        port = free_port()
+        server = serve("bench.floor_postgres:app", "/hello", environment, worker_class, port, args.threads, log)
+        try:
+            measured[worker_class] = run_wrk(port, "/sql", {}, None, args, workdir)["rps"]
+        finally:
+            stop_server(server)
+    return measured
+
+
 def floor(args) -> dict[str, float]:
     output = Path(tempfile.mkdtemp()) / "floor.json"
     environment = dict(os.environ, VENV=str(ROOT / ".venv"), DUR=args.duration, CONNS=str(args.connections),
@@ -294,10 +325,16 @@ def main(argv=None) -> None:
         # (worker class, request) -> [(req/s, ratio to the floor of the same round, result)]
         measured: dict[tuple[str, str], list[tuple[float, float, dict]]] = {}
         floors_seen: dict[str, list[float]] = {}
+        # On PostgreSQL, the same floor reading PostgreSQL: what a round trip to the server costs here.
+        postgres_floors_seen: dict[str, list[float]] = {}
+        postgres = database_url.startswith("postgresql")
         for _ in range(args.rounds):
             floors = floor(args)
             for worker_class, rps in floors.items():
                 floors_seen.setdefault(worker_class, []).append(rps)
+            postgres_floors = postgres_floor(args, database_url, log, workdir) if postgres else {}
+            for worker_class, rps in postgres_floors.items():
+                postgres_floors_seen.setdefault(worker_class, []).append(rps)
             for worker_class in args.workers.split(","):
                 port = free_port()
                 server = start_server(database_url, worker_class, port, args.threads, log)
@@ -310,39 +347,49 @@ def main(argv=None) -> None:
                             continue
                         result = run_wrk(port, path, headers, script, args, workdir)
                         ratio = result["rps"] / floors[worker_class] if floors.get(worker_class) else 0
+                        if postgres_floors.get(worker_class):
+                            result["postgres_ratio"] = result["rps"] / postgres_floors[worker_class]
                         measured.setdefault((worker_class, name), []).append((result["rps"], ratio, result))
                 finally:
                     stop_server(server)
-        print_report(args, measured, floors_seen, statements)
+        print_report(args, measured, floors_seen, statements, postgres_floors_seen)
     finally:
         log.close()
         drop()
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def print_report(args, measured: dict, floors_seen: dict, statements: dict) -> None:
+def print_report(args, measured: dict, floors_seen: dict, statements: dict, postgres_floors_seen: dict) -> None:
     """One row per request and worker class: the median of the rounds, with their range when there were several."""
     def spread(values: list[float], form: str) -> str:
         middle = format(statistics.median(values), form)
         return middle if len(values) == 1 else f"{middle} ({format(min(values), form)}–{format(max(values), form)})"
 
     load = os.getloadavg()[0]
-    database = "PostgreSQL" if args.url and args.url.startswith("postgresql") else "SQLite"
+    database = "PostgreSQL" if postgres_floors_seen else "SQLite"
     rounds = f", median of {args.rounds} rounds (range)" if args.rounds > 1 else ""
     print(f"\n{database}, gunicorn -w 2, wrk -t{args.wrk_threads} -c{args.connections} -d{args.duration}, "
           f"load average {load:.2f}{rounds}")
     print("floor (one SELECT): " + ", ".join(
-        f"{worker_class} {spread(values, ',.0f')} req/s" for worker_class, values in floors_seen.items()) + "\n")
-    print("| request | worker | req/s | p50 | ÷ floor | target | SQL | non-2xx |")
-    print("|---|---|---|---|---|---|---|---|")
+        f"{worker_class} {spread(values, ',.0f')} req/s" for worker_class, values in floors_seen.items()))
+    if postgres_floors_seen:
+        print("the same floor reading PostgreSQL (bench/floor_postgres.py): " + ", ".join(
+            f"{worker_class} {spread(values, ',.0f')} req/s "
+            f"({statistics.median(values) / statistics.median(floors_seen[worker_class]):.2f} of the floor)"
+            for worker_class, values in postgres_floors_seen.items()))
+    beside_postgres = " ÷ PostgreSQL floor |" if postgres_floors_seen else ""
+    print(f"\n| request | worker | req/s | p50 | ÷ floor | target |{beside_postgres} SQL | non-2xx |")
+    print("|---|---|---|---|---|---|" + ("---|" if postgres_floors_seen else "") + "---|---|")
     for (worker_class, name), runs in measured.items():
         ratios = [ratio for _, ratio, _ in runs]
         target = TARGETS.get(name)
         mark = "" if target is None or statistics.median(ratios) >= target else " ✗"
         wanted = f"≥ {target:.2f}" if target is not None else "—"
         middle_run = sorted(runs, key=lambda run: run[0])[len(runs) // 2][2]
+        postgres_ratios = [run[2]["postgres_ratio"] for run in runs if "postgres_ratio" in run[2]]
+        beside = f" {spread(postgres_ratios, '.2f')} |" if postgres_floors_seen else ""
         print(f"| {name} | {worker_class} | {spread([rps for rps, _, _ in runs], ',.0f')} | {middle_run['p50']} | "
-              f"{spread(ratios, '.2f')}{mark} | {wanted} | {statements[name]} | "
+              f"{spread(ratios, '.2f')}{mark} | {wanted} |{beside} {statements[name]} | "
               f"{sum(run[2]['non_2xx'] for run in runs)} |")
 
 
