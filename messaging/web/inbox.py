@@ -71,6 +71,7 @@ def thread(conversation_id: int):
         # Opening a thread is what marks it read; the polling refresh (thread_updates) never writes.
         opened = messaging_service().open_thread(g.principal, conversation_id)
         detail, unread_before = opened.detail, opened.unread_before
+        commit_writes()  # marked read: the page renders (its badge and list counting after) outside the write
     # What was unread when it opened places the "New" divider.
     view = {"opened_unread": unread_before, "viewing_older": before is not None}
     if htmx.wants_fragment():

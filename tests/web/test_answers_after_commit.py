@@ -1,6 +1,7 @@
-"""A reply's answer is read back and rendered after its commit: while the page fragment renders,
-no lock of the reply is held, so the conversation's other senders are not kept waiting (SQLite's
-one writer, PostgreSQL's row locks on the conversation and its participants)."""
+"""A write's answer is read back and rendered after its commit: while a reply's fresh form or a
+thread just marked read renders, no lock of the write is held, so the conversation's senders are
+not kept waiting (SQLite's one writer, PostgreSQL's row locks on the conversation and its
+participants)."""
 import sqlite3
 
 import psycopg
@@ -9,7 +10,7 @@ from flask import before_render_template
 from sqlalchemy import func, select
 
 from messaging.extensions import db
-from messaging.models import Message
+from messaging.models import ConversationParticipant, Message
 from tests.web.page_support import HTMX
 
 pytestmark = pytest.mark.sqlite_file_database
@@ -39,6 +40,13 @@ def another_sender_could_write(conversation_id: int) -> bool:
             return False
 
 
+def unread_in(conversation_id: int, principal) -> int:
+    return db.session.scalar(select(ConversationParticipant.unread_count).where(
+        ConversationParticipant.conversation_id == conversation_id,
+        ConversationParticipant.participant_type == principal.type,
+        ConversationParticipant.participant_id == principal.id))
+
+
 def test_the_htmx_reply_renders_its_fresh_form_after_committing(app, signed_in):
     conversation_id = signed_in.conversation_id
     seen_while_rendering = []
@@ -54,6 +62,22 @@ def test_the_htmx_reply_renders_its_fresh_form_after_committing(app, signed_in):
     assert seen_while_rendering and seen_while_rendering[0][0] == "messages/_reply_form.html"
     assert all(free for _, free in seen_while_rendering)
     assert db.session.scalar(select(func.count()).select_from(Message)) == messages_before + 1
+
+
+@pytest.mark.parametrize("headers", [HTMX, {}], ids=["fragment", "page"])
+def test_opening_a_thread_with_unread_messages_renders_it_after_marking_it_read(app, signed_in, headers):
+    conversation_id = signed_in.conversation_id
+    assert unread_in(conversation_id, signed_in.principal) > 0
+    seen_while_rendering = []
+
+    def check(_app, template, context, **_extra):
+        seen_while_rendering.append(another_sender_could_write(conversation_id))
+
+    with before_render_template.connected_to(check, app):
+        response = signed_in.client.get(signed_in.url(f"/{conversation_id}"), headers=headers)
+    assert response.status_code == 200
+    assert seen_while_rendering and all(seen_while_rendering)
+    assert unread_in(conversation_id, signed_in.principal) == 0
 
 
 def test_a_probe_while_a_reply_is_being_written_finds_it_locked(app, signed_in):
