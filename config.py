@@ -48,6 +48,9 @@ class Config:
     # Reverse proxies in front of the app that append to X-Forwarded-For. 0 trusts none, so a
     # client cannot escape the per-address limit by sending that header itself.
     TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", 0))
+    # On a SQLite database file, a thread of each process checkpoints the WAL this often, outside
+    # the writers' turns (messaging/sqlite_checkpoints.py); 0 leaves it to SQLite, inside commits.
+    SQLITE_CHECKPOINT_SECONDS = float(os.environ.get("SQLITE_CHECKPOINT_SECONDS", 0.05))
 
     # Email notifications and replies by email (messaging/notifications/). smtp, file or console;
     # the file backend writes one .eml per email into MAIL_FILE_PATH, so `make run` shows them.
@@ -116,6 +119,8 @@ class TestingConfig(Config):
     NOTIFY_DELAY = 0
     NOTIFY_MIN_INTERVAL = 0
     REDIS_URL = None  # the in-process broker; tests of Redis delivery set their own
+    # No checkpointing thread per test app; tests/test_sqlite_checkpoints.py turns it on.
+    SQLITE_CHECKPOINT_SECONDS = 0.0
 
 
 class ProductionConfig(Config):

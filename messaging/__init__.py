@@ -31,7 +31,8 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
         app.config.update(overrides)
     os.makedirs(app.instance_path, exist_ok=True)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = sqlite_write_lock.engine_options(
-        app.config["SQLALCHEMY_DATABASE_URI"], app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        app.config["SQLALCHEMY_DATABASE_URI"], app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+        checkpoint_seconds=app.config["SQLITE_CHECKPOINT_SECONDS"])
     app.session_interface = RememberingCookieSessionInterface()
 
     from messaging import sign_in_limits, unit_of_work

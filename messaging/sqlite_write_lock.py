@@ -23,6 +23,8 @@ import time
 
 from sqlalchemy.engine import make_url
 
+from messaging import sqlite_checkpoints
+
 # A waiting writer looks again this often. SQLite's own first wait is 1 ms.
 POLL_SECONDS = 0.0001
 LOCK_FILE_SUFFIX = "-write-lock"
@@ -54,6 +56,9 @@ class SerializedWriterConnection(sqlite3.Connection):
     lock_path: str = ""
     # The writers of this process queue here first (one lock per database, set by connection_class_for).
     process_turn: threading.Lock
+    database_path: str = ""
+    # How often a thread checkpoints the database outside the turns (messaging/sqlite_checkpoints.py); 0: never.
+    checkpoint_seconds: float = 0.0
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -61,6 +66,8 @@ class SerializedWriterConnection(sqlite3.Connection):
         self._lock_file = open(self.lock_path, "ab")  # noqa: SIM115  (closed in close())
         self._has_turn = False
         self._wait_seconds = float(kwargs.get("timeout", 5.0))
+        if self.checkpoint_seconds:
+            sqlite_checkpoints.checkpoint_in_background(self, self.database_path, self.checkpoint_seconds)
 
     def cursor(self, factory=SerializedWriterCursor):
         return super().cursor(factory)
@@ -128,25 +135,29 @@ class SerializedWriterConnection(sqlite3.Connection):
             self._lock_file.close()
 
 
-def connection_class_for(database_uri: str) -> type[SerializedWriterConnection] | None:
+def connection_class_for(database_uri: str, checkpoint_seconds: float = 0.0) -> type[SerializedWriterConnection] | None:
     """The connection class taking turns on ``database_uri``'s lock file; None for anything but a
-    SQLite database file (an in-memory database has one connection and nobody to wait for)."""
+    SQLite database file (an in-memory database has one connection and nobody to wait for).
+    With ``checkpoint_seconds``, its checkpoints run outside the turns (messaging/sqlite_checkpoints.py)."""
     url = make_url(database_uri)
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:" \
             or url.database.startswith("file:") or url.query.get("uri"):
         return None
-    lock_path = os.path.abspath(url.database) + LOCK_FILE_SUFFIX
-    return type("SerializedWriterConnection", (SerializedWriterConnection,),
-                {"lock_path": lock_path, "process_turn": _process_turns.setdefault(lock_path, threading.Lock())})
+    database_path = os.path.abspath(url.database)
+    lock_path = database_path + LOCK_FILE_SUFFIX
+    return type("SerializedWriterConnection", (SerializedWriterConnection,), {
+        "lock_path": lock_path, "process_turn": _process_turns.setdefault(lock_path, threading.Lock()),
+        "database_path": database_path, "checkpoint_seconds": checkpoint_seconds,
+    })
 
 
 # One per database file, whichever app or engine in the process writes to it.
 _process_turns: dict[str, threading.Lock] = {}
 
 
-def engine_options(database_uri: str, options: dict) -> dict:
+def engine_options(database_uri: str, options: dict, checkpoint_seconds: float = 0.0) -> dict:
     """``options`` (SQLALCHEMY_ENGINE_OPTIONS) with the turn-taking connection for a SQLite file."""
-    connection_class = connection_class_for(database_uri)
+    connection_class = connection_class_for(database_uri, checkpoint_seconds)
     connect_args = options.get("connect_args", {})
     if connection_class is None or "factory" in connect_args:
         return options
