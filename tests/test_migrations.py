@@ -8,7 +8,7 @@ from sqlalchemy import inspect, select
 from messaging import create_app
 from messaging.extensions import db
 from messaging.models import PlatformSetting
-from messaging.services.search import include_in_autogenerate
+from messaging.services.search import AUTOMERGE, FTS5_DEFAULT_AUTOMERGE, FTS_INDEXES, include_in_autogenerate
 from tests.postgres_databases import empty_database
 
 
@@ -46,4 +46,24 @@ def test_upgrade_matches_models_and_downgrade_removes_everything(database_url, t
         upgrade()
         assert schema_differences() == []
         db.session.remove()
+        db.engine.dispose()
+
+
+def automerge_settings() -> list[int]:
+    with db.engine.connect() as connection:
+        return [int(connection.exec_driver_sql(f"SELECT v FROM {index}_config WHERE k = 'automerge'").scalar())
+                for index in FTS_INDEXES]
+
+
+def test_the_search_index_merges_only_when_segments_pile_up_both_ways(tmp_path):
+    """Migration 0013 (SQLite): off and back to FTS5's default; the index answers either way."""
+    app = create_app("testing", overrides={"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'merges.sqlite3'}",
+                                           "ATTACHMENT_ROOT": str(tmp_path)})
+    with app.app_context():
+        upgrade()
+        assert automerge_settings() == [AUTOMERGE, AUTOMERGE]
+        downgrade(revision="0012_participant_vendor")
+        assert automerge_settings() == [FTS5_DEFAULT_AUTOMERGE, FTS5_DEFAULT_AUTOMERGE]
+        upgrade()
+        assert automerge_settings() == [AUTOMERGE, AUTOMERGE]
         db.engine.dispose()

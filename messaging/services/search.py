@@ -106,6 +106,14 @@ def _sqlite_rebuild(conversation: str) -> str:
     )
 
 
+FTS_INDEXES = ("conversation_fts", "conversation_fts_several")
+# FTS5 merges its index's segments as it goes ('automerge', 4 by default): some of every write,
+# inside the send's INSERT and so inside the writer's turn (messaging/sqlite_write_lock.py), about
+# 30 µs of a send on average. Off, a level's segments are merged when 16 have piled up (FTS5's
+# 'crisismerge'): less work in all, and searches after 4,000 sends took the same time (bench/README.md).
+AUTOMERGE = 0
+FTS5_DEFAULT_AUTOMERGE = 4
+
 _SQLITE_LAST_CHUNK = (f"(SELECT max(chunk_id) FROM conversation_search WHERE {_chunk_range('new.conversation_id')})")
 
 SQLITE_UP = [
@@ -116,6 +124,7 @@ SQLITE_UP = [
     "content_rowid='chunk_id', tokenize='unicode61 remove_diacritics 2')",
     "CREATE VIRTUAL TABLE conversation_fts_several USING fts5(document, content='conversation_search', "
     "content_rowid='chunk_id', tokenize='unicode61 remove_diacritics 2')",
+    *[f"INSERT INTO {index} ({index}, rank) VALUES ('automerge', {AUTOMERGE})" for index in FTS_INDEXES],
     # The FTS indexes follow their content table.
     "CREATE TRIGGER conversation_search_ai AFTER INSERT ON conversation_search BEGIN "
     "INSERT INTO conversation_fts (rowid, document) SELECT new.chunk_id, new.document WHERE NOT new.several; "
