@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from messaging.extensions import db
 from messaging.models import ConversationParticipant, Message
+from messaging.services import messaging_service
 from tests.web.page_support import HTMX
 
 pytestmark = pytest.mark.sqlite_file_database
@@ -83,8 +84,6 @@ def test_opening_a_thread_with_unread_messages_renders_it_after_marking_it_read(
 def test_a_probe_while_a_reply_is_being_written_finds_it_locked(app, signed_in):
     """The probe above can fail: inside a reply's transaction another sender has to wait."""
     conversation_id = signed_in.conversation_id
-    from messaging.services import messaging_service
-
     with app.test_request_context():
         messaging_service().send_message(signed_in.principal, conversation_id, "Not committed yet")
         assert not another_sender_could_write(conversation_id)
