@@ -51,6 +51,10 @@ class Config:
     # On a SQLite database file, a thread of each process checkpoints the WAL this often, outside
     # the writers' turns (messaging/sqlite_checkpoints.py); 0 leaves it to SQLite, inside commits.
     SQLITE_CHECKPOINT_SECONDS = float(os.environ.get("SQLITE_CHECKPOINT_SECONDS", 0.05))
+    # On SQLite, messages go into the search index this many at a time: the send of every Nth
+    # message indexes the backlog once it has committed (messaging/search_backlog.py). 1 indexes
+    # each message after its own send. Search finds a message either way, indexed or not.
+    SEARCH_INDEX_BATCH = int(os.environ.get("SEARCH_INDEX_BATCH", 100))
 
     # Email notifications and replies by email (messaging/notifications/). smtp, file or console;
     # the file backend writes one .eml per email into MAIL_FILE_PATH, so `make run` shows them.
@@ -121,6 +125,9 @@ class TestingConfig(Config):
     REDIS_URL = None  # the in-process broker; tests of Redis delivery set their own
     # No checkpointing thread per test app; tests/test_sqlite_checkpoints.py turns it on.
     SQLITE_CHECKPOINT_SECONDS = 0.0
+    # Each message indexed after its send, so the index itself is what most tests search;
+    # tests/test_search_backlog.py searches a backlog.
+    SEARCH_INDEX_BATCH = 1
 
 
 class ProductionConfig(Config):

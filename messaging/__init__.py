@@ -96,8 +96,8 @@ SQLITE_MMAP_BYTES = 1 << 30
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _connection_record):
-    """Foreign keys on, WAL for concurrent readers, wait instead of failing on a lock, and read
-    through a memory map.
+    """Foreign keys on, WAL for concurrent readers, wait instead of failing on a lock, read
+    through a memory map, and the SQL functions of the search index.
 
     Without the map every page that is not in the connection's small cache is copied in by a
     read() call; the larger the database, the more of them an inbox page needs (the admin inbox
@@ -113,3 +113,6 @@ def _sqlite_pragmas(dbapi_connection, _connection_record):
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
     cursor.close()
+    from messaging.services.search import define_sql_functions  # the service layer imports this package
+
+    define_sql_functions(dbapi_connection)

@@ -22,6 +22,7 @@ words must match, case and accents aside, anywhere in the conversation. Scope is
 for any list: the clause only narrows ``list_conversations``.
 """
 import re
+import sqlite3
 import unicodedata
 from dataclasses import dataclass
 
@@ -98,11 +99,15 @@ def _sqlite_build(conversations_where: str, messages_where: str) -> str:
     )
 
 
-def _sqlite_rebuild(conversation: str) -> str:
+# The messages in the chunks: those up to the backlog's mark (see "the backlog" below).
+_INDEXED_MESSAGES = "m.id <= (SELECT indexed_through FROM search_progress)"
+
+
+def _sqlite_rebuild(conversation: str, messages_where: str = _INDEXED_MESSAGES) -> str:
     """Statements (in a trigger) that build one conversation's chunks again."""
     return (
         f"DELETE FROM conversation_search WHERE {_chunk_range(conversation)}; "
-        + _sqlite_build(f"c.id = {conversation}", f"m.conversation_id = {conversation}")
+        + _sqlite_build(f"c.id = {conversation}", f"m.conversation_id = {conversation} AND {messages_where}")
     )
 
 
@@ -115,6 +120,110 @@ AUTOMERGE = 0
 FTS5_DEFAULT_AUTOMERGE = 4
 
 _SQLITE_LAST_CHUNK = (f"(SELECT max(chunk_id) FROM conversation_search WHERE {_chunk_range('new.conversation_id')})")
+
+# A message (``new.conversation_id``, ``new.content``) into its conversation's chunks: a new chunk
+# when the last is full (the first chunk then learns it is not the only one), then the message is
+# added to the last chunk.
+_MESSAGE_INTO_CHUNKS = (
+    f"INSERT INTO conversation_search (chunk_id, message_count, several, document) "
+    f"SELECT last.chunk_id + 1, 0, 1, {_HEADER_SQL} "
+    f"FROM conversation_search last JOIN conversations c ON c.id = new.conversation_id "
+    f"WHERE last.chunk_id = {_SQLITE_LAST_CHUNK} "
+    f"AND (last.message_count >= {CHUNK_MESSAGES} OR length(last.document) >= {CHUNK_CHARACTERS}); "
+    f"UPDATE conversation_search SET several = 1 "
+    f"WHERE chunk_id = {_first_chunk('new.conversation_id')} AND EXISTS (SELECT 1 FROM conversation_search second "
+    f"WHERE second.chunk_id = {_first_chunk('new.conversation_id')} + 1 AND second.message_count = 0); "
+    f"UPDATE conversation_search SET document = document || ' ' || new.content, message_count = message_count + 1 "
+    f"WHERE chunk_id = {_SQLITE_LAST_CHUNK};"
+)
+
+
+def _rebuild_triggers(messages_where: str) -> list[str]:
+    """The chunks follow the messaging tables: what rebuilds a conversation's chunks, from ``messages_where``."""
+    rebuild = lambda conversation: _sqlite_rebuild(conversation, messages_where)  # noqa: E731
+    return [
+        f"CREATE TRIGGER search_conversation_insert AFTER INSERT ON conversations BEGIN {rebuild('new.id')} END",
+        f"CREATE TRIGGER search_conversation_update AFTER UPDATE OF subject, vendor_id, context_ref, context_label "
+        f"ON conversations BEGIN {rebuild('new.id')} END",
+        f"CREATE TRIGGER search_participant_insert AFTER INSERT ON conversation_participants BEGIN "
+        f"{rebuild('new.conversation_id')} END",
+        f"CREATE TRIGGER search_message_update AFTER UPDATE OF content ON messages BEGIN "
+        f"{rebuild('new.conversation_id')} END",
+        f"CREATE TRIGGER search_message_delete AFTER DELETE ON messages BEGIN {rebuild('old.conversation_id')} END",
+        # A renamed shop: its conversations' chunks again (rare, and one statement for all of them).
+        f"CREATE TRIGGER search_vendor_name AFTER UPDATE OF name ON vendors BEGIN "
+        f"DELETE FROM conversation_search WHERE chunk_id / {CHUNK_IDS} IN (SELECT id FROM conversations WHERE vendor_id = new.id); "
+        + _sqlite_build("c.vendor_id = new.id",
+                        f"m.conversation_id IN (SELECT id FROM conversations WHERE vendor_id = new.id) AND {messages_where}")
+        + " END",
+    ]
+
+
+REBUILD_TRIGGERS = ("search_conversation_insert", "search_conversation_update", "search_participant_insert",
+                    "search_message_update", "search_message_delete", "search_vendor_name")
+
+# ---------------------------------------------------------------- SQLite's backlog
+#
+# A send does not index its message on SQLite: the chunks hold the messages up to
+# ``search_progress.indexed_through``, and the later ones, the backlog, are added a batch at a
+# time after a send has committed (messaging/search_backlog.py), outside every send's turn.
+# Indexing a message in its send's transaction cost 55-75 µs of the writer's turn, most of it
+# FTS5 writing a new segment at every commit; in batches of 60 it costs about 25 µs, once
+# (bench/README.md). Search reads the backlog itself (``_backlog_matches``), so a message is
+# found the moment it is sent, indexed or not. The feed view below is where the backlog goes in:
+# what is inserted into it is added to the chunks, a message at a time, as each send once did.
+INDEX_BACKLOG = (
+    "INSERT INTO search_message_feed (conversation_id, content) SELECT conversation_id, content FROM messages "
+    "WHERE id > (SELECT indexed_through FROM search_progress) AND id <= :through ORDER BY id"
+)
+MARK_INDEXED = "UPDATE search_progress SET indexed_through = :through WHERE indexed_through < :through"
+BACKLOG_UP = [
+    "CREATE TABLE search_progress (id INTEGER PRIMARY KEY CHECK (id = 1), indexed_through INTEGER NOT NULL)",
+    "INSERT INTO search_progress (id, indexed_through) SELECT 1, coalesce(max(id), 0) FROM messages",
+    # What is inserted into this view goes into the chunks, a message at a time.
+    "CREATE VIEW search_message_feed AS SELECT conversation_id, content FROM messages WHERE 0",
+    f"CREATE TRIGGER search_message_feed_insert INSTEAD OF INSERT ON search_message_feed BEGIN {_MESSAGE_INTO_CHUNKS} END",
+    *_rebuild_triggers(_INDEXED_MESSAGES),
+]
+# Migration 0014 goes from the index of 0011 (every message indexed by its own insert) to the
+# backlog, and back: these are 0011's triggers.
+UNBATCHED_MESSAGE_INSERT = f"CREATE TRIGGER search_message_insert AFTER INSERT ON messages BEGIN {_MESSAGE_INTO_CHUNKS} END"
+UNBATCHED_REBUILD_TRIGGERS = _rebuild_triggers("1 = 1")
+BACKLOG_DOWN = [
+    "DROP TRIGGER IF EXISTS search_message_insert",
+    *[f"DROP TRIGGER IF EXISTS {name}" for name in REBUILD_TRIGGERS],
+    "DROP VIEW IF EXISTS search_message_feed",
+    "DROP TABLE IF EXISTS search_progress",
+]
+
+
+
+def index_backlog(connection, through: int) -> None:
+    """The messages of the backlog up to ``through`` into the chunks, in ``connection``'s transaction (SQLAlchemy)."""
+    connection.execute(text(INDEX_BACKLOG), {"through": through})
+    connection.execute(text(MARK_INDEXED), {"through": through})
+
+
+def index_whole_backlog(connection) -> None:
+    through = connection.exec_driver_sql("SELECT max(id) FROM messages").scalar()
+    if through is not None:
+        index_backlog(connection, through)
+
+
+def use_backlog(connection) -> None:
+    """Migration 0014: from 0011's index, where each insert indexed its message, to the backlog."""
+    if inspect(connection).has_table("search_progress"):  # 0011 made the index as it is today
+        index_whole_backlog(connection)
+    for statement in BACKLOG_DOWN + BACKLOG_UP:
+        connection.exec_driver_sql(statement)
+
+
+def index_every_insert(connection) -> None:
+    """Migration 0014's downgrade: the backlog indexed, then each insert indexes its message again."""
+    index_whole_backlog(connection)
+    for statement in BACKLOG_DOWN + [UNBATCHED_MESSAGE_INSERT, *UNBATCHED_REBUILD_TRIGGERS]:
+        connection.exec_driver_sql(statement)
+
 
 SQLITE_UP = [
     "CREATE TABLE conversation_search (chunk_id INTEGER PRIMARY KEY, message_count INTEGER NOT NULL, "
@@ -141,43 +250,16 @@ SQLITE_UP = [
     "SELECT 'delete', old.chunk_id, old.document WHERE old.several; "
     "INSERT INTO conversation_fts (rowid, document) SELECT new.chunk_id, new.document WHERE NOT new.several; "
     "INSERT INTO conversation_fts_several (rowid, document) SELECT new.chunk_id, new.document WHERE new.several; END",
-    # The chunks follow the messaging tables.
-    f"CREATE TRIGGER search_conversation_insert AFTER INSERT ON conversations BEGIN {_sqlite_rebuild('new.id')} END",
-    f"CREATE TRIGGER search_conversation_update AFTER UPDATE OF subject, vendor_id, context_ref, context_label "
-    f"ON conversations BEGIN {_sqlite_rebuild('new.id')} END",
     f"CREATE TRIGGER search_conversation_delete AFTER DELETE ON conversations BEGIN "
     f"DELETE FROM conversation_search WHERE {_chunk_range('old.id')}; END",
-    f"CREATE TRIGGER search_participant_insert AFTER INSERT ON conversation_participants BEGIN "
-    f"{_sqlite_rebuild('new.conversation_id')} END",
-    # A new message: a new chunk when the last is full (the first chunk then learns it is not the only
-    # one), then the message is added to the last chunk.
-    f"CREATE TRIGGER search_message_insert AFTER INSERT ON messages BEGIN "
-    f"INSERT INTO conversation_search (chunk_id, message_count, several, document) "
-    f"SELECT last.chunk_id + 1, 0, 1, {_HEADER_SQL} "
-    f"FROM conversation_search last JOIN conversations c ON c.id = new.conversation_id "
-    f"WHERE last.chunk_id = {_SQLITE_LAST_CHUNK} "
-    f"AND (last.message_count >= {CHUNK_MESSAGES} OR length(last.document) >= {CHUNK_CHARACTERS}); "
-    f"UPDATE conversation_search SET several = 1 "
-    f"WHERE chunk_id = {_first_chunk('new.conversation_id')} AND EXISTS (SELECT 1 FROM conversation_search second "
-    f"WHERE second.chunk_id = {_first_chunk('new.conversation_id')} + 1 AND second.message_count = 0); "
-    f"UPDATE conversation_search SET document = document || ' ' || new.content, message_count = message_count + 1 "
-    f"WHERE chunk_id = {_SQLITE_LAST_CHUNK}; END",
-    f"CREATE TRIGGER search_message_update AFTER UPDATE OF content ON messages BEGIN "
-    f"{_sqlite_rebuild('new.conversation_id')} END",
-    f"CREATE TRIGGER search_message_delete AFTER DELETE ON messages BEGIN "
-    f"{_sqlite_rebuild('old.conversation_id')} END",
-    # A renamed shop: its conversations' chunks again (rare, and one statement for all of them).
-    f"CREATE TRIGGER search_vendor_name AFTER UPDATE OF name ON vendors BEGIN "
-    f"DELETE FROM conversation_search WHERE chunk_id / {CHUNK_IDS} IN (SELECT id FROM conversations WHERE vendor_id = new.id); "
-    + _sqlite_build("c.vendor_id = new.id", "m.conversation_id IN (SELECT id FROM conversations WHERE vendor_id = new.id)")
-    + " END",
+    *BACKLOG_UP,
 ]
 SQLITE_BACKFILL = [_sqlite_build("1 = 1", "1 = 1").rstrip(";")]
 # The first index's triggers and tables have the same names; the second FTS table is new.
-SQLITE_DOWN = ["DROP TABLE IF EXISTS conversation_fts_several", *search_index_v1.SQLITE_DOWN]
+SQLITE_DOWN = [*BACKLOG_DOWN, "DROP TABLE IF EXISTS conversation_fts_several", *search_index_v1.SQLITE_DOWN]
 
 # Tables the search index owns (with FTS5's shadow tables); not in the models, so autogenerate skips them.
-SEARCH_TABLE_PREFIXES = ("conversation_fts", "conversation_search")
+SEARCH_TABLE_PREFIXES = ("conversation_fts", "conversation_search", "search_progress")
 
 
 SEARCH_INDEXES = ("ix_conversation_search_fts",)
@@ -273,8 +355,47 @@ def search_clause(session: Session, search: str, principal: Principal):
     # One list of matches (two lists made SQLite look up every match of each: 40 ms against 27
     # for an admin's two common words). UNION ALL: the lists share no conversation, and a UNION
     # would first sort every match of a common word.
-    matches = union_all(in_one_chunk, select(in_several_chunks.c.conversation_id)).subquery()
+    matches = union_all(in_one_chunk, select(in_several_chunks.c.conversation_id), _backlog_matches(terms)).subquery()
     return Conversation.id.in_(select(matches.c.conversation_id))
+
+
+_BACKLOG = "(SELECT indexed_through FROM search_progress)"
+
+
+def _backlog_matches(terms: list[str]):
+    """The conversations where a message not yet indexed (the backlog) has one of the words, and
+    every word is in their chunks or in those messages. The backlog is one batch at most, and a
+    conversation none of whose new messages has a word is matched by its chunks alone."""
+    words = {f"backlog_word_{number}": _folded(term) for number, term in enumerate(terms)}
+    has_a_word = " OR ".join(f"search_words_match(content, :{name})" for name in words)
+    conversation = "backlog.conversation_id"
+    rowids = f"rowid BETWEEN {conversation} * {CHUNK_IDS} AND {conversation} * {CHUNK_IDS} + {CHUNK_IDS - 1}"
+    every_word = []
+    for number, term in enumerate(terms):
+        in_chunks = [f"EXISTS (SELECT 1 FROM {index} WHERE {index} MATCH :backlog_term_{number} AND {rowids})"
+                     for index in FTS_INDEXES]
+        in_backlog = (f"EXISTS (SELECT 1 FROM messages pending WHERE pending.conversation_id = {conversation} "
+                      f"AND pending.id > {_BACKLOG} AND search_words_match(pending.content, :backlog_word_{number}))")
+        every_word.append(text(f"({' OR '.join([*in_chunks, in_backlog])})").bindparams(
+            bindparam(f"backlog_term_{number}", _match_expression([term], [], postgres=False)),
+            bindparam(f"backlog_word_{number}", words[f"backlog_word_{number}"])))
+    candidates = text(f"(SELECT DISTINCT conversation_id FROM messages WHERE id > {_BACKLOG} AND ({has_a_word})) "
+                      f"AS backlog").bindparams(*(bindparam(name, word) for name, word in words.items()))
+    return select(literal_column(conversation)).select_from(candidates).where(*every_word)
+
+
+def define_sql_functions(connection: sqlite3.Connection) -> None:
+    """What SQLite's search statements call besides SQL (every SQLite connection of the app)."""
+    connection.create_function("search_words_match", 2, words_match, deterministic=True)
+
+
+def words_match(content: str | None, term: str) -> bool:
+    """Whether ``content`` has the word ``term`` (folded) as the indexes match it: by prefix, or
+    whole when it is a single character."""
+    words = WORD.findall(_folded(content or ""))
+    if len(term) < PREFIX_MIN_LENGTH:
+        return term in words
+    return any(word.startswith(term) for word in words)
 
 
 def _conversations_matching(index: str, expression: str, name: str):
@@ -292,6 +413,8 @@ class MessageMatch:
 
 def _folded(value: str) -> str:
     """Lower case without accents, as the indexes compare words."""
+    if value.isascii():  # most text, and nothing to take off: a fifth of the time
+        return value.lower()
     return "".join(ch for ch in unicodedata.normalize("NFKD", value.lower()) if not unicodedata.combining(ch))
 
 

@@ -33,6 +33,7 @@ from messaging.models import (
 from messaging.notifications.outbox import notification_service
 from messaging.prepared_statements import PreparedStatement, parameter
 from messaging.roles import RolePolicy, policy_for
+from messaging.services import search_backlog
 from messaging.services.attachments import MessageAttachmentService, StoredFile, Upload, ValidatedFile
 from messaging.services.conversations import assembly
 from messaging.services.conversations.assembly import MessageRow
@@ -229,6 +230,7 @@ class ConversationCommands:
             self.session, in_conversation=conversation_id, by_type=sender.type, by_id=sender.id,
             text=content, system=is_system, at=now,
         )
+        search_backlog.index_after_commit(self.session, message_id)
         # The message as written: what the INSERT was given, and the id it returned.
         return MessageRow(id=message_id, conversation_id=conversation_id, sender_type=sender.type, sender_id=sender.id,
                           content=content, is_system_message=is_system, created_at=now)
