@@ -13,7 +13,7 @@ from messaging.models import ConversationType, Vendor
 from messaging.services import messaging_service
 from messaging.services.conversations import ListFilters
 from messaging.services.platform_settings import ensure_default_settings
-from messaging.services.search import CHUNK_MESSAGES
+from messaging.services.search import CHUNK_IDS, CHUNK_MESSAGES
 from messaging.services.search_backlog import index_backlog
 from tests.factories import build_marketplace, start
 
@@ -96,21 +96,21 @@ def test_messages_in_the_backlog_are_found_as_indexed_ones_are(app, service, mar
     assert db.session.scalar(text("SELECT count(*) FROM conversation_fts WHERE conversation_fts MATCH 'marble'")) == 2
 
 
-def test_batches_build_the_chunks_sending_one_by_one_would(app, service, marketplace):
+def test_batches_fill_chunks_as_sends_would_give_or_take_a_batch(app, service, marketplace):
     m = marketplace
     long = start(service, m.staff_a, ConversationType.VENDOR_CUSTOMER, m.customer_a, "Long one", text="first")
     for number in range(2, 3 * CHUNK_MESSAGES + 3):
         service.send_message(m.customer_a if number % 2 else m.staff_a, long.id, f"Update {number} on the delivery")
     service.send_message(m.staff_a2, long.id, "Sven here")  # joins: rebuilds from what is indexed
     index_it_now()
-    batched = chunks()
-    assert [count for _, count, _ in batched] == [CHUNK_MESSAGES, CHUNK_MESSAGES, CHUNK_MESSAGES, 3]
-    assert all(several for _, _, several in batched)
-    # A rename rebuilds every chunk from the messages: the same chunks.
+    # Batches of 7 add to the last chunk until it holds 32: 35, then a new chunk.
+    assert chunks() == [(long.id * CHUNK_IDS, 35, 1), (long.id * CHUNK_IDS + 1, 35, 1), (long.id * CHUNK_IDS + 2, 29, 1)]
+    assert found(service, m.staff_a, "first sven update 98") == ["Long one"]
+    # A rename rebuilds every chunk from the messages, 32 a chunk; the same words are found.
     db.session.execute(update(Vendor).where(Vendor.id == m.vendor_a.id).values(name="Renamed Grocer"))
     db.session.commit()
-    assert chunks() == batched
-    assert found(service, m.staff_a, "first sven grocer") == ["Long one"]
+    assert [count for _, count, _ in chunks()] == [CHUNK_MESSAGES, CHUNK_MESSAGES, CHUNK_MESSAGES, 3]
+    assert found(service, m.staff_a, "first sven update 98 grocer") == ["Long one"]
 
 
 @pytest.mark.parametrize("batch", [3])

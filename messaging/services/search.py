@@ -5,6 +5,8 @@ SQLite (the embedded default) indexes a conversation as a few documents, its *ch
 and participants' names and scope words, and the text of up to ``CHUNK_MESSAGES`` of its
 messages. A new message is added to its conversation's last chunk, or starts a new chunk when
 that one is full, so what a send costs the index does not depend on the length of its thread.
+New messages are added a batch at a time, after a send (migration ``0014_search_backlog``,
+"the backlog" below); search reads those not yet added from the messages themselves.
 (The first index kept one document per conversation and rewrote all of it at every message: a
 reply in a thread of 1,000 messages cost about twice one in a thread of 100, bench/README.md.)
 Most conversations are one chunk, in ``conversation_fts``; the chunks of a longer one are in
@@ -13,7 +15,7 @@ Most conversations are one chunk, in ``conversation_fts``; the chunks of a longe
 PostgreSQL keeps the first index (``search_index_v1``): one ``tsvector`` per conversation with a
 GIN index, to which a message appends its words.
 
-Triggers keep both in step with every write; migration ``0011_search_chunks`` builds SQLite's
+Triggers keep both in step with every other write; migration ``0011_search_chunks`` builds SQLite's
 chunks from the existing rows, and ``db.create_all()`` (the tests) gets the index through the
 metadata events at the bottom.
 
@@ -121,21 +123,22 @@ FTS5_DEFAULT_AUTOMERGE = 4
 
 _SQLITE_LAST_CHUNK = (f"(SELECT max(chunk_id) FROM conversation_search WHERE {_chunk_range('new.conversation_id')})")
 
-# A message (``new.conversation_id``, ``new.content``) into its conversation's chunks: a new chunk
-# when the last is full (the first chunk then learns it is not the only one), then the message is
-# added to the last chunk.
-_MESSAGE_INTO_CHUNKS = (
-    f"INSERT INTO conversation_search (chunk_id, message_count, several, document) "
-    f"SELECT last.chunk_id + 1, 0, 1, {_HEADER_SQL} "
-    f"FROM conversation_search last JOIN conversations c ON c.id = new.conversation_id "
-    f"WHERE last.chunk_id = {_SQLITE_LAST_CHUNK} "
-    f"AND (last.message_count >= {CHUNK_MESSAGES} OR length(last.document) >= {CHUNK_CHARACTERS}); "
-    f"UPDATE conversation_search SET several = 1 "
-    f"WHERE chunk_id = {_first_chunk('new.conversation_id')} AND EXISTS (SELECT 1 FROM conversation_search second "
-    f"WHERE second.chunk_id = {_first_chunk('new.conversation_id')} + 1 AND second.message_count = 0); "
-    f"UPDATE conversation_search SET document = document || ' ' || new.content, message_count = message_count + 1 "
-    f"WHERE chunk_id = {_SQLITE_LAST_CHUNK};"
-)
+def _messages_into_chunks(messages: str) -> str:
+    """New messages of a conversation (``new.conversation_id``, their ``new.content``, ``messages``
+    of them) into its chunks: a new chunk when the last is full (the first chunk then learns it is
+    not the only one), then the messages are added to the last chunk."""
+    return (
+        f"INSERT INTO conversation_search (chunk_id, message_count, several, document) "
+        f"SELECT last.chunk_id + 1, 0, 1, {_HEADER_SQL} "
+        f"FROM conversation_search last JOIN conversations c ON c.id = new.conversation_id "
+        f"WHERE last.chunk_id = {_SQLITE_LAST_CHUNK} "
+        f"AND (last.message_count >= {CHUNK_MESSAGES} OR length(last.document) >= {CHUNK_CHARACTERS}); "
+        f"UPDATE conversation_search SET several = 1 "
+        f"WHERE chunk_id = {_first_chunk('new.conversation_id')} AND EXISTS (SELECT 1 FROM conversation_search second "
+        f"WHERE second.chunk_id = {_first_chunk('new.conversation_id')} + 1 AND second.message_count = 0); "
+        f"UPDATE conversation_search SET document = document || ' ' || new.content, "
+        f"message_count = message_count + {messages} WHERE chunk_id = {_SQLITE_LAST_CHUNK};"
+    )
 
 
 def _rebuild_triggers(messages_where: str) -> list[str]:
@@ -166,28 +169,33 @@ REBUILD_TRIGGERS = ("search_conversation_insert", "search_conversation_update", 
 #
 # A send does not index its message on SQLite: the chunks hold the messages up to
 # ``search_progress.indexed_through``, and the later ones, the backlog, are added a batch at a
-# time after a send has committed (messaging/search_backlog.py), outside every send's turn.
+# time after a send has committed (services/search_backlog.py), outside every send's turn.
 # Indexing a message in its send's transaction cost 55-75 µs of the writer's turn, most of it
 # FTS5 writing a new segment at every commit; in batches of 60 it costs about 25 µs, once
 # (bench/README.md). Search reads the backlog itself (``_backlog_matches``), so a message is
 # found the moment it is sent, indexed or not. The feed view below is where the backlog goes in:
-# what is inserted into it is added to the chunks, a message at a time, as each send once did.
+# a row per conversation with all its new messages, added to its last chunk at once (one FTS5
+# update of the chunk, not one per message: a reply-heavy thread's batch cost a tenth). A chunk
+# then holds up to CHUNK_MESSAGES messages plus what the batch that filled it brought.
 INDEX_BACKLOG = (
-    "INSERT INTO search_message_feed (conversation_id, content) SELECT conversation_id, content FROM messages "
-    "WHERE id > (SELECT indexed_through FROM search_progress) AND id <= :through ORDER BY id"
+    "INSERT INTO search_message_feed (conversation_id, content, messages) "
+    "SELECT conversation_id, group_concat(content, ' '), count(*) FROM messages "
+    "WHERE id > (SELECT indexed_through FROM search_progress) AND id <= :through GROUP BY conversation_id"
 )
 MARK_INDEXED = "UPDATE search_progress SET indexed_through = :through WHERE indexed_through < :through"
 BACKLOG_UP = [
     "CREATE TABLE search_progress (id INTEGER PRIMARY KEY CHECK (id = 1), indexed_through INTEGER NOT NULL)",
     "INSERT INTO search_progress (id, indexed_through) SELECT 1, coalesce(max(id), 0) FROM messages",
-    # What is inserted into this view goes into the chunks, a message at a time.
-    "CREATE VIEW search_message_feed AS SELECT conversation_id, content FROM messages WHERE 0",
-    f"CREATE TRIGGER search_message_feed_insert INSTEAD OF INSERT ON search_message_feed BEGIN {_MESSAGE_INTO_CHUNKS} END",
+    # What is inserted into this view goes into the chunks.
+    "CREATE VIEW search_message_feed AS SELECT conversation_id, content, 1 AS messages FROM messages WHERE 0",
+    f"CREATE TRIGGER search_message_feed_insert INSTEAD OF INSERT ON search_message_feed BEGIN "
+    f"{_messages_into_chunks('new.messages')} END",
     *_rebuild_triggers(_INDEXED_MESSAGES),
 ]
 # Migration 0014 goes from the index of 0011 (every message indexed by its own insert) to the
 # backlog, and back: these are 0011's triggers.
-UNBATCHED_MESSAGE_INSERT = f"CREATE TRIGGER search_message_insert AFTER INSERT ON messages BEGIN {_MESSAGE_INTO_CHUNKS} END"
+UNBATCHED_MESSAGE_INSERT = (f"CREATE TRIGGER search_message_insert AFTER INSERT ON messages BEGIN "
+                            f"{_messages_into_chunks('1')} END")
 UNBATCHED_REBUILD_TRIGGERS = _rebuild_triggers("1 = 1")
 BACKLOG_DOWN = [
     "DROP TRIGGER IF EXISTS search_message_insert",
@@ -195,7 +203,6 @@ BACKLOG_DOWN = [
     "DROP VIEW IF EXISTS search_message_feed",
     "DROP TABLE IF EXISTS search_progress",
 ]
-
 
 
 def index_backlog(connection, through: int) -> None:
@@ -353,8 +360,9 @@ def search_clause(session: Session, search: str, principal: Principal):
         for number, term in enumerate(terms)
     )).subquery()
     # One list of matches (two lists made SQLite look up every match of each: 40 ms against 27
-    # for an admin's two common words). UNION ALL: the lists share no conversation, and a UNION
-    # would first sort every match of a common word.
+    # for an admin's two common words). UNION ALL: the chunk lists share no conversation (the
+    # backlog's may repeat one, which IN does not mind), and a UNION would first sort every match
+    # of a common word.
     matches = union_all(in_one_chunk, select(in_several_chunks.c.conversation_id), _backlog_matches(terms)).subquery()
     return Conversation.id.in_(select(matches.c.conversation_id))
 
@@ -413,7 +421,7 @@ class MessageMatch:
 
 def _folded(value: str) -> str:
     """Lower case without accents, as the indexes compare words."""
-    if value.isascii():  # most text, and nothing to take off: a fifth of the time
+    if value.isascii():  # most text, with no accent to take off: in half the time
         return value.lower()
     return "".join(ch for ch in unicodedata.normalize("NFKD", value.lower()) if not unicodedata.combining(ch))
 
