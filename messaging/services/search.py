@@ -372,23 +372,25 @@ _BACKLOG = "(SELECT indexed_through FROM search_progress)"
 
 def _backlog_matches(terms: list[str]):
     """The conversations where a message not yet indexed (the backlog) has one of the words, and
-    every word is in their chunks or in those messages. The backlog is one batch at most, and a
-    conversation none of whose new messages has a word is matched by its chunks alone."""
+    every word is in those messages or in their chunks. The backlog is one batch at most, and a
+    conversation none of whose new messages has a word is matched by the index alone.
+
+    The chunks of these few conversations are read and matched here, word by word, rather than
+    asked of FTS5 one conversation at a time: for a common word each such question read much of
+    its postings (a two-word search with a full batch waiting took 150 ms, against 35 without)."""
     words = {f"backlog_word_{number}": _folded(term) for number, term in enumerate(terms)}
     has_a_word = " OR ".join(f"search_words_match(content, :{name})" for name in words)
     conversation = "backlog.conversation_id"
-    rowids = f"rowid BETWEEN {conversation} * {CHUNK_IDS} AND {conversation} * {CHUNK_IDS} + {CHUNK_IDS - 1}"
-    every_word = []
-    for number, term in enumerate(terms):
-        in_chunks = [f"EXISTS (SELECT 1 FROM {index} WHERE {index} MATCH :backlog_term_{number} AND {rowids})"
-                     for index in FTS_INDEXES]
-        in_backlog = (f"EXISTS (SELECT 1 FROM messages pending WHERE pending.conversation_id = {conversation} "
-                      f"AND pending.id > {_BACKLOG} AND search_words_match(pending.content, :backlog_word_{number}))")
-        every_word.append(text(f"({' OR '.join([*in_chunks, in_backlog])})").bindparams(
-            bindparam(f"backlog_term_{number}", _match_expression([term], [], postgres=False)),
-            bindparam(f"backlog_word_{number}", words[f"backlog_word_{number}"])))
-    candidates = text(f"(SELECT DISTINCT conversation_id FROM messages WHERE id > {_BACKLOG} AND ({has_a_word})) "
-                      f"AS backlog").bindparams(*(bindparam(name, word) for name, word in words.items()))
+    every_word = [text(
+        f"(EXISTS (SELECT 1 FROM messages pending WHERE pending.conversation_id = {conversation} "
+        f"AND pending.id > {_BACKLOG} AND search_words_match(pending.content, :{name})) "
+        f"OR EXISTS (SELECT 1 FROM conversation_search chunk WHERE chunk.{_chunk_range(conversation)} "
+        f"AND search_words_match(chunk.document, :{name})))").bindparams(bindparam(name, word))
+        for name, word in words.items()]
+    # NOT INDEXED: for the DISTINCT, SQLite would rather walk the conversation index through every
+    # message (50 ms at 1M) than read the few past the mark by their ids.
+    candidates = text(f"(SELECT DISTINCT conversation_id FROM messages NOT INDEXED WHERE id > {_BACKLOG} "
+                      f"AND ({has_a_word})) AS backlog").bindparams(*(bindparam(name, word) for name, word in words.items()))
     return select(literal_column(conversation)).select_from(candidates).where(*every_word)
 
 
