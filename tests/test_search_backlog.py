@@ -1,6 +1,6 @@
 """On SQLite, sends leave their messages to search's backlog, indexed a batch at a time
 (messaging/services/search_backlog.py): a message is found the moment it is sent, indexed or not,
-and the batches build the index the sends themselves would have built.
+and the batches fill the chunks as the sends themselves would have, give or take a batch.
 
 These tests make their own SQLite database, whatever TEST_DATABASE_URL says: PostgreSQL has no backlog."""
 import pytest
