@@ -1,7 +1,7 @@
-"""On SQLite, a send no longer indexes its message for search inside its transaction: a thread
-of each process indexes the messages sent since its last round, in one transaction, and search
-reads the few not yet indexed from the messages themselves (services/search.py, "the backlog";
-messaging/search_backlog.py). PostgreSQL: nothing changes.
+"""On SQLite, a send no longer indexes its message for search inside its transaction: the send
+of every SEARCH_INDEX_BATCH-th message indexes the batch after it commits, and search reads the
+few not yet indexed from the messages themselves (services/search.py, "the backlog";
+services/search_backlog.py). PostgreSQL: nothing changes.
 
 Revision ID: 0014_search_backlog
 Revises: 0013_search_merges
