@@ -174,9 +174,10 @@ REBUILD_TRIGGERS = ("search_conversation_insert", "search_conversation_update", 
 # FTS5 writing a new segment at every commit; in batches of 60 it costs about 25 µs, once
 # (bench/README.md). Search reads the backlog itself (``_backlog_matches``), so a message is
 # found the moment it is sent, indexed or not. The feed view below is where the backlog goes in:
-# a row per conversation with all its new messages, added to its last chunk at once (one FTS5
-# update of the chunk, not one per message: a reply-heavy thread's batch cost a tenth). A chunk
-# then holds up to CHUNK_MESSAGES messages plus what the batch that filled it brought.
+# a row per conversation with all its new messages, added to its last chunk at once: one FTS5
+# update of the chunk (which takes the whole chunk out of the index and puts it back), not one
+# per message. A chunk then holds up to CHUNK_MESSAGES messages plus what the batch that filled
+# it brought.
 INDEX_BACKLOG = (
     "INSERT INTO search_message_feed (conversation_id, content, messages) "
     "SELECT conversation_id, group_concat(content, ' '), count(*) FROM messages "
