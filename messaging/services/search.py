@@ -171,7 +171,7 @@ REBUILD_TRIGGERS = ("search_conversation_insert", "search_conversation_update", 
 # ``search_progress.indexed_through``, and the later ones, the backlog, are added a batch at a
 # time after a send has committed (services/search_backlog.py), outside every send's turn.
 # Indexing a message in its send's transaction cost 55-75 µs of the writer's turn, most of it
-# FTS5 writing a new segment at every commit; in batches of 60 it costs about 25 µs, once
+# FTS5 writing a new segment at every commit; in batches of 60 it cost 23-32 µs a message
 # (bench/README.md). Search reads the backlog itself (``_backlog_matches``), so a message is
 # found the moment it is sent, indexed or not. The feed view below is where the backlog goes in:
 # a row per conversation with all its new messages, added to its last chunk at once: one FTS5
