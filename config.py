@@ -52,8 +52,8 @@ class Config:
     # the writers' turns (messaging/sqlite_checkpoints.py); 0 leaves it to SQLite, inside commits.
     SQLITE_CHECKPOINT_SECONDS = float(os.environ.get("SQLITE_CHECKPOINT_SECONDS", 0.05))
     # On SQLite, messages go into the search index this many at a time: the send of every Nth
-    # message indexes the backlog once it has committed (messaging/services/search_backlog.py). 1 indexes
-    # each message after its own send. Search finds a message either way, indexed or not.
+    # message indexes the backlog once it has committed (messaging/services/search_backlog.py).
+    # 1 indexes each message after its own send. Search finds a message either way, indexed or not.
     SEARCH_INDEX_BATCH = int(os.environ.get("SEARCH_INDEX_BATCH", 100))
 
     # Email notifications and replies by email (messaging/notifications/). smtp, file or console;

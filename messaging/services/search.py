@@ -101,11 +101,12 @@ def _sqlite_build(conversations_where: str, messages_where: str) -> str:
     )
 
 
-# The messages in the chunks: those up to the backlog's mark (see "the backlog" below).
-_INDEXED_MESSAGES = "m.id <= (SELECT indexed_through FROM search_progress)"
+# The last message in the chunks: those past it are the backlog (see "the backlog" below).
+_INDEXED_THROUGH = "(SELECT indexed_through FROM search_progress)"
+_INDEXED_MESSAGES = f"m.id <= {_INDEXED_THROUGH}"
 
 
-def _sqlite_rebuild(conversation: str, messages_where: str = _INDEXED_MESSAGES) -> str:
+def _sqlite_rebuild(conversation: str, messages_where: str) -> str:
     """Statements (in a trigger) that build one conversation's chunks again."""
     return (
         f"DELETE FROM conversation_search WHERE {_chunk_range(conversation)}; "
@@ -141,29 +142,25 @@ def _messages_into_chunks(messages: str) -> str:
     )
 
 
-def _rebuild_triggers(messages_where: str) -> list[str]:
-    """The chunks follow the messaging tables: what rebuilds a conversation's chunks, from ``messages_where``."""
+def _rebuild_triggers(messages_where: str) -> dict[str, str]:
+    """The chunks follow the messaging tables: the triggers (by name) that rebuild a conversation's
+    chunks from its messages of ``messages_where``."""
     rebuild = lambda conversation: _sqlite_rebuild(conversation, messages_where)  # noqa: E731
-    return [
-        f"CREATE TRIGGER search_conversation_insert AFTER INSERT ON conversations BEGIN {rebuild('new.id')} END",
-        f"CREATE TRIGGER search_conversation_update AFTER UPDATE OF subject, vendor_id, context_ref, context_label "
-        f"ON conversations BEGIN {rebuild('new.id')} END",
-        f"CREATE TRIGGER search_participant_insert AFTER INSERT ON conversation_participants BEGIN "
-        f"{rebuild('new.conversation_id')} END",
-        f"CREATE TRIGGER search_message_update AFTER UPDATE OF content ON messages BEGIN "
-        f"{rebuild('new.conversation_id')} END",
-        f"CREATE TRIGGER search_message_delete AFTER DELETE ON messages BEGIN {rebuild('old.conversation_id')} END",
+    when_and_what = {
+        "search_conversation_insert": ("AFTER INSERT ON conversations", rebuild("new.id")),
+        "search_conversation_update": ("AFTER UPDATE OF subject, vendor_id, context_ref, context_label ON conversations",
+                                       rebuild("new.id")),
+        "search_participant_insert": ("AFTER INSERT ON conversation_participants", rebuild("new.conversation_id")),
+        "search_message_update": ("AFTER UPDATE OF content ON messages", rebuild("new.conversation_id")),
+        "search_message_delete": ("AFTER DELETE ON messages", rebuild("old.conversation_id")),
         # A renamed shop: its conversations' chunks again (rare, and one statement for all of them).
-        f"CREATE TRIGGER search_vendor_name AFTER UPDATE OF name ON vendors BEGIN "
-        f"DELETE FROM conversation_search WHERE chunk_id / {CHUNK_IDS} IN (SELECT id FROM conversations WHERE vendor_id = new.id); "
-        + _sqlite_build("c.vendor_id = new.id",
-                        f"m.conversation_id IN (SELECT id FROM conversations WHERE vendor_id = new.id) AND {messages_where}")
-        + " END",
-    ]
-
-
-REBUILD_TRIGGERS = ("search_conversation_insert", "search_conversation_update", "search_participant_insert",
-                    "search_message_update", "search_message_delete", "search_vendor_name")
+        "search_vendor_name": ("AFTER UPDATE OF name ON vendors", (
+            f"DELETE FROM conversation_search WHERE chunk_id / {CHUNK_IDS} IN "
+            f"(SELECT id FROM conversations WHERE vendor_id = new.id); "
+            + _sqlite_build("c.vendor_id = new.id", f"m.conversation_id IN "
+                            f"(SELECT id FROM conversations WHERE vendor_id = new.id) AND {messages_where}"))),
+    }
+    return {name: f"CREATE TRIGGER {name} {when} BEGIN {what} END" for name, (when, what) in when_and_what.items()}
 
 # ---------------------------------------------------------------- SQLite's backlog
 #
@@ -181,7 +178,7 @@ REBUILD_TRIGGERS = ("search_conversation_insert", "search_conversation_update", 
 INDEX_BACKLOG = (
     "INSERT INTO search_message_feed (conversation_id, content, messages) "
     "SELECT conversation_id, group_concat(content, ' '), count(*) FROM messages "
-    "WHERE id > (SELECT indexed_through FROM search_progress) AND id <= :through GROUP BY conversation_id"
+    f"WHERE id > {_INDEXED_THROUGH} AND id <= :through GROUP BY conversation_id"
 )
 MARK_INDEXED = "UPDATE search_progress SET indexed_through = :through WHERE indexed_through < :through"
 BACKLOG_UP = [
@@ -191,16 +188,16 @@ BACKLOG_UP = [
     "CREATE VIEW search_message_feed AS SELECT conversation_id, content, 1 AS messages FROM messages WHERE 0",
     f"CREATE TRIGGER search_message_feed_insert INSTEAD OF INSERT ON search_message_feed BEGIN "
     f"{_messages_into_chunks('new.messages')} END",
-    *_rebuild_triggers(_INDEXED_MESSAGES),
+    *_rebuild_triggers(_INDEXED_MESSAGES).values(),
 ]
 # Migration 0014 goes from the index of 0011 (every message indexed by its own insert) to the
 # backlog, and back: these are 0011's triggers.
 UNBATCHED_MESSAGE_INSERT = (f"CREATE TRIGGER search_message_insert AFTER INSERT ON messages BEGIN "
                             f"{_messages_into_chunks('1')} END")
-UNBATCHED_REBUILD_TRIGGERS = _rebuild_triggers("1 = 1")
+UNBATCHED_REBUILD_TRIGGERS = list(_rebuild_triggers("1 = 1").values())
 BACKLOG_DOWN = [
     "DROP TRIGGER IF EXISTS search_message_insert",
-    *[f"DROP TRIGGER IF EXISTS {name}" for name in REBUILD_TRIGGERS],
+    *[f"DROP TRIGGER IF EXISTS {name}" for name in _rebuild_triggers(_INDEXED_MESSAGES)],
     "DROP VIEW IF EXISTS search_message_feed",
     "DROP TABLE IF EXISTS search_progress",
 ]
@@ -368,9 +365,6 @@ def search_clause(session: Session, search: str, principal: Principal):
     return Conversation.id.in_(select(matches.c.conversation_id))
 
 
-_BACKLOG = "(SELECT indexed_through FROM search_progress)"
-
-
 def _backlog_matches(terms: list[str]):
     """The conversations where a message not yet indexed (the backlog) has one of the words, and
     every word is in those messages or in their chunks. The backlog is one batch at most, and a
@@ -384,13 +378,13 @@ def _backlog_matches(terms: list[str]):
     conversation = "backlog.conversation_id"
     every_word = [text(
         f"(EXISTS (SELECT 1 FROM messages pending WHERE pending.conversation_id = {conversation} "
-        f"AND pending.id > {_BACKLOG} AND search_words_match(pending.content, :{name})) "
+        f"AND pending.id > {_INDEXED_THROUGH} AND search_words_match(pending.content, :{name})) "
         f"OR EXISTS (SELECT 1 FROM conversation_search chunk WHERE chunk.{_chunk_range(conversation)} "
         f"AND search_words_match(chunk.document, :{name})))").bindparams(bindparam(name, word))
         for name, word in words.items()]
     # NOT INDEXED: for the DISTINCT, SQLite would rather walk the conversation index through every
     # message (50 ms at 1M) than read the few past the mark by their ids.
-    candidates = text(f"(SELECT DISTINCT conversation_id FROM messages NOT INDEXED WHERE id > {_BACKLOG} "
+    candidates = text(f"(SELECT DISTINCT conversation_id FROM messages NOT INDEXED WHERE id > {_INDEXED_THROUGH} "
                       f"AND ({has_a_word})) AS backlog").bindparams(*(bindparam(name, word) for name, word in words.items()))
     return select(literal_column(conversation)).select_from(candidates).where(*every_word)
 

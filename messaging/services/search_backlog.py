@@ -4,8 +4,9 @@ A send on SQLite writes its message and leaves it to the index's backlog
 (messaging/services/search.py, "the backlog"). The send of every ``SEARCH_INDEX_BATCH``-th
 message (by id: SQLite numbers messages one after the other) indexes the backlog once its own
 transaction has committed, in a short transaction of its own, before it answers: one new FTS5
-segment for the batch instead of one per send, and no other send's turn holds any of it. Search reads what is not yet
-indexed from the messages themselves, so a message is found the moment it is sent.
+segment for the batch instead of one per send, and no other send's turn holds any of it. Search
+reads what is not yet indexed from the messages themselves, so a message is found the moment it
+is sent.
 
 Not a thread: a thread of a worker process holding the writers' turn while it waited for
 Python's interpreter lock held that turn three times as long as it worked, and sends got no
