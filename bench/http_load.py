@@ -143,7 +143,10 @@ def start_server(database_url: str, worker_class: str, port: int, threads: int, 
         os.environ, MESSAGING_CONFIG="production", SECRET_KEY=SECRET_KEY, DATABASE_URL=database_url,
         PUBLIC_BASE_URL="http://127.0.0.1",
         # The benchmark sends as fast as it can from one account: lift the per-account send limit.
-        SEND_LIMIT_PER_ACCOUNT="1000000 per minute", SIGN_IN_LIMIT_PER_ADDRESS="1000 per minute",
+        # Per second, not per minute: the moving window keeps one entry per send in its window and
+        # inserts each new one at the front of that list. A person's window (20 per minute) holds 20;
+        # a minute of the benchmark's sends held 37,000, and moving them took 3 % of a send.
+        SEND_LIMIT_PER_ACCOUNT="1000000 per second", SIGN_IN_LIMIT_PER_ADDRESS="1000 per minute",
     )
     return serve("wsgi:app", "/login", environment, worker_class, port, threads, log)
 
@@ -337,7 +340,7 @@ def main(argv=None) -> None:
         # On PostgreSQL, the same floor reading PostgreSQL: what a round trip to the server costs here.
         postgres_floors_seen: dict[str, list[float]] = {}
         postgres = database_url.startswith("postgresql")
-        for _ in range(args.rounds):
+        for round_number in range(1, args.rounds + 1):
             floors = floor(args)
             for worker_class, rps in floors.items():
                 floors_seen.setdefault(worker_class, []).append(rps)
@@ -359,6 +362,9 @@ def main(argv=None) -> None:
                         if postgres_floors.get(worker_class):
                             result["postgres_ratio"] = result["rps"] / postgres_floors[worker_class]
                         measured.setdefault((worker_class, name), []).append((result["rps"], ratio, result))
+                        # As it goes, each round apart: a median hides a round that stood out.
+                        print(f"round {round_number}, {worker_class}, {name}: {result['rps']:,.0f} req/s, "
+                              f"{ratio:.2f} of the floor ({floors.get(worker_class, 0):,.0f})", flush=True)
                 finally:
                     stop_server(server)
         print_report(args, measured, floors_seen, statements, postgres_floors_seen)

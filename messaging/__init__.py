@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import CONFIGS, INSTANCE_DIR
-from messaging import sqlite_write_lock
+from messaging import read_connection, sqlite_write_lock
 from messaging.flask_app import MessagingFlask
 from messaging.session_cookies import RememberingCookieSessionInterface
 
@@ -30,8 +30,9 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     if overrides:
         app.config.update(overrides)
     os.makedirs(app.instance_path, exist_ok=True)
+    database_uri = app.config["SQLALCHEMY_DATABASE_URI"]
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = sqlite_write_lock.engine_options(
-        app.config["SQLALCHEMY_DATABASE_URI"], app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+        database_uri, read_connection.engine_options(database_uri, app.config["SQLALCHEMY_ENGINE_OPTIONS"]),
         checkpoint_seconds=app.config["SQLITE_CHECKPOINT_SECONDS"])
     app.session_interface = RememberingCookieSessionInterface()
 

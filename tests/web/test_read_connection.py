@@ -66,3 +66,39 @@ def test_a_request_that_writes_answers_with_what_it_wrote(customer_client, servi
     assert "messages-read" in opened.headers.get("HX-Trigger", "")
     badge_after = customer_client.get("/shop/account/messages/unread-badge", headers=HTMX)
     assert 'data-count="1"' in badge_after.get_data(as_text=True)
+
+
+class ConnectionsTaken:
+    """Connections taken from the pool, counted by the pool."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.count = 0
+
+    def _taken(self, *_):
+        self.count += 1
+
+    def __enter__(self):
+        event.listen(self.engine, "checkout", self._taken)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(self.engine, "checkout", self._taken)
+
+
+def test_a_request_that_comes_to_write_reads_and_writes_on_one_connection(app, vendor_client, caller, marketplace,
+                                                                          threads):
+    """A send reads (the sign-in check, the conversation) on the connection it then writes on: a
+    second one would be a second checkout, and on SQLite a second page cache to drop."""
+    app.config["SEARCH_INDEX_BATCH"] = 1_000_000  # indexing search's backlog takes a connection of its own
+    thread_id = threads["vendor_customer"].id
+    api = caller(marketplace.customer_a)
+    db.session.remove()
+    with ConnectionsTaken(db.engine) as by_the_api:
+        assert api.post(f"/{thread_id}/messages", json={"content": "One connection"}).status_code == 201
+    with ConnectionsTaken(db.engine) as by_the_page:
+        reply = vendor_client.post(f"/vendor/messages/{thread_id}/messages", data={"content": "One here too"})
+        assert reply.status_code == 302
+    with ConnectionsTaken(db.engine) as by_a_poll:
+        assert vendor_client.get("/vendor/messages/unread-badge", headers=HTMX).status_code == 200
+    assert (by_the_api.count, by_the_page.count, by_a_poll.count) == (1, 1, 1)
