@@ -1,4 +1,4 @@
-"""The connection a request reads through until it writes.
+"""The connection a request reads through until it writes; one that comes to write reads where it writes.
 
 Most requests only read: every badge poll, every inbox page, a thread with nothing unread.
 They need no transaction of their own. On SQLite the driver begins none for a SELECT, so each

@@ -1,6 +1,6 @@
 """A request reads through a connection of its own until it writes (messaging/read_connection.py):
-polls open no transaction, every connection goes back to the pool, and a request that writes
-reads what it wrote."""
+polls open no transaction, every connection goes back to the pool, a request that writes reads
+what it wrote, and one that comes to write (a POST) reads on the connection it writes on."""
 from flask import g
 from sqlalchemy import event
 from sqlalchemy.pool import StaticPool
@@ -9,20 +9,24 @@ from messaging.extensions import db
 from tests.web.page_support import HTMX
 
 
-class TransactionsBegun:
-    def __init__(self, engine):
+class Counted:
+    """How often the engine fires ``event_name`` within the block: "begin" for a transaction begun,
+    "checkout" for a connection taken from the pool."""
+
+    def __init__(self, engine, event_name: str):
         self.engine = engine
+        self.event_name = event_name
         self.count = 0
 
-    def _begun(self, _connection):
+    def _fired(self, *_):
         self.count += 1
 
     def __enter__(self):
-        event.listen(self.engine, "begin", self._begun)
+        event.listen(self.engine, self.event_name, self._fired)
         return self
 
     def __exit__(self, *exc):
-        event.remove(self.engine, "begin", self._begun)
+        event.remove(self.engine, self.event_name, self._fired)
 
 
 def test_polls_and_page_reads_begin_no_transaction(vendor_client, caller, marketplace, threads):
@@ -30,7 +34,7 @@ def test_polls_and_page_reads_begin_no_transaction(vendor_client, caller, market
     vendor_client.get(thread, headers=HTMX)  # nothing unread for its writer from here on
     api = caller(marketplace.staff_a)
     db.session.remove()
-    with TransactionsBegun(db.engine) as begun:
+    with Counted(db.engine, "begin") as begun:
         assert vendor_client.get("/vendor/messages/unread-badge", headers=HTMX).status_code == 200
         assert vendor_client.get("/vendor/messages", headers=HTMX).status_code == 200
         assert vendor_client.get(thread, headers=HTMX).status_code == 200
@@ -68,24 +72,6 @@ def test_a_request_that_writes_answers_with_what_it_wrote(customer_client, servi
     assert 'data-count="1"' in badge_after.get_data(as_text=True)
 
 
-class ConnectionsTaken:
-    """Connections taken from the pool, counted by the pool."""
-
-    def __init__(self, engine):
-        self.engine = engine
-        self.count = 0
-
-    def _taken(self, *_):
-        self.count += 1
-
-    def __enter__(self):
-        event.listen(self.engine, "checkout", self._taken)
-        return self
-
-    def __exit__(self, *exc):
-        event.remove(self.engine, "checkout", self._taken)
-
-
 def test_a_request_that_comes_to_write_reads_and_writes_on_one_connection(app, vendor_client, caller, marketplace,
                                                                           threads):
     """A send reads (the sign-in check, the conversation) on the connection it then writes on: a
@@ -94,11 +80,11 @@ def test_a_request_that_comes_to_write_reads_and_writes_on_one_connection(app, v
     thread_id = threads["vendor_customer"].id
     api = caller(marketplace.customer_a)
     db.session.remove()
-    with ConnectionsTaken(db.engine) as by_the_api:
+    with Counted(db.engine, "checkout") as by_the_api:
         assert api.post(f"/{thread_id}/messages", json={"content": "One connection"}).status_code == 201
-    with ConnectionsTaken(db.engine) as by_the_page:
+    with Counted(db.engine, "checkout") as by_the_page:
         reply = vendor_client.post(f"/vendor/messages/{thread_id}/messages", data={"content": "One here too"})
         assert reply.status_code == 302
-    with ConnectionsTaken(db.engine) as by_a_poll:
+    with Counted(db.engine, "checkout") as by_a_poll:
         assert vendor_client.get("/vendor/messages/unread-badge", headers=HTMX).status_code == 200
     assert (by_the_api.count, by_the_page.count, by_a_poll.count) == (1, 1, 1)
