@@ -26,12 +26,14 @@ import re
 import shutil
 import signal
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
+from contextlib import closing
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,7 +86,10 @@ def scratch_database(url: str | None, workdir: Path) -> tuple[str, callable]:
         if not source.exists():
             sys.exit(f"No SQLite bench data at {source}: run .venv/bin/python bench/generate.py --analyze first")
         copy = workdir / "http-bench.sqlite3"
-        shutil.copyfile(source, copy)
+        # SQLite's backup, not a file copy: what the last run left in the source's WAL (bench/run.py
+        # sends and deletes again) is part of the database, and a copy of the main file alone misses it.
+        with closing(sqlite3.connect(source)) as original, closing(sqlite3.connect(copy)) as duplicate:
+            original.backup(duplicate)
         return f"sqlite:///{copy}", lambda: None
     import psycopg
     from sqlalchemy.engine import make_url
