@@ -37,6 +37,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.orm import Session, SessionTransaction, scoped_session
 
+from messaging import sqlite_write_lock
 from messaging.extensions import db
 
 _HELD = "_read_connection"
@@ -48,7 +49,8 @@ _TRANSACTION_CONNECTION = "_transaction_connection"
 
 
 def connection_for(session: Session | scoped_session, writes: bool) -> Connection:
-    """The Core connection a statement runs on: the Session's, unless the request has only read so far."""
+    """The Core connection a statement runs on: the Session's, unless the request is one that only
+    reads (by its method) and has only read so far."""
     if writes or not has_request_context() or request.method not in READ_ONLY_METHODS or _in_transaction(session):
         return _transaction_connection(session)
     held = g.get(_HELD)
@@ -102,11 +104,11 @@ def release() -> None:
 
 def engine_options(database_uri: str, options: dict) -> dict:
     """``options`` (SQLALCHEMY_ENGINE_OPTIONS) with a pool that hands out the connection given back
-    last, where the pool keeps several (not an in-memory SQLite database, one shared connection)."""
-    url = make_url(database_uri)
-    in_memory = url.get_backend_name() == "sqlite" and (
-        not url.database or url.database == ":memory:" or url.query.get("mode") == "memory")
-    if in_memory or "poolclass" in options or "pool_use_lifo" in options:
+    last, where the pool keeps several: a server's database or a SQLite database file, not an
+    in-memory SQLite database (one shared connection)."""
+    one_shared_connection = (make_url(database_uri).get_backend_name() == "sqlite"
+                             and sqlite_write_lock.database_file(database_uri) is None)
+    if one_shared_connection or "poolclass" in options or "pool_use_lifo" in options:
         return options
     return {**options, "pool_use_lifo": True}
 

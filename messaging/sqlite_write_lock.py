@@ -135,15 +135,23 @@ class SerializedWriterConnection(sqlite3.Connection):
             self._lock_file.close()
 
 
-def connection_class_for(database_uri: str, checkpoint_seconds: float = 0.0) -> type[SerializedWriterConnection] | None:
-    """The connection class taking turns on ``database_uri``'s lock file; None for anything but a
-    SQLite database file (an in-memory database has one connection and nobody to wait for).
-    With ``checkpoint_seconds``, its checkpoints run outside the turns (messaging/sqlite_checkpoints.py)."""
+def database_file(database_uri: str) -> str | None:
+    """The absolute path of the SQLite database file ``database_uri`` names; None for any other
+    database, an in-memory one, or one named by a ``file:`` URI (whose path is the driver's to read)."""
     url = make_url(database_uri)
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:" \
             or url.database.startswith("file:") or url.query.get("uri"):
         return None
-    database_path = os.path.abspath(url.database)
+    return os.path.abspath(url.database)
+
+
+def connection_class_for(database_uri: str, checkpoint_seconds: float = 0.0) -> type[SerializedWriterConnection] | None:
+    """The connection class taking turns on ``database_uri``'s lock file; None for anything but a
+    SQLite database file (an in-memory database has one connection and nobody to wait for).
+    With ``checkpoint_seconds``, its checkpoints run outside the turns (messaging/sqlite_checkpoints.py)."""
+    database_path = database_file(database_uri)
+    if database_path is None:
+        return None
     lock_path = database_path + LOCK_FILE_SUFFIX
     return type("SerializedWriterConnection", (SerializedWriterConnection,), {
         "lock_path": lock_path, "process_turn": _process_turns.setdefault(lock_path, threading.Lock()),

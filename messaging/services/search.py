@@ -181,6 +181,8 @@ INDEX_BACKLOG = (
     f"WHERE id > {_INDEXED_THROUGH} AND id <= :through GROUP BY conversation_id"
 )
 MARK_INDEXED = "UPDATE search_progress SET indexed_through = :through WHERE indexed_through < :through"
+# With a backlog, a conversation's chunks are rebuilt from its indexed messages only.
+_BACKLOG_REBUILD_TRIGGERS = _rebuild_triggers(_INDEXED_MESSAGES)
 BACKLOG_UP = [
     "CREATE TABLE search_progress (id INTEGER PRIMARY KEY CHECK (id = 1), indexed_through INTEGER NOT NULL)",
     "INSERT INTO search_progress (id, indexed_through) SELECT 1, coalesce(max(id), 0) FROM messages",
@@ -188,7 +190,7 @@ BACKLOG_UP = [
     "CREATE VIEW search_message_feed AS SELECT conversation_id, content, 1 AS messages FROM messages WHERE 0",
     f"CREATE TRIGGER search_message_feed_insert INSTEAD OF INSERT ON search_message_feed BEGIN "
     f"{_messages_into_chunks('new.messages')} END",
-    *_rebuild_triggers(_INDEXED_MESSAGES).values(),
+    *_BACKLOG_REBUILD_TRIGGERS.values(),
 ]
 # Migration 0014 goes from the index of 0011 (every message indexed by its own insert) to the
 # backlog, and back: these are 0011's triggers.
@@ -197,7 +199,7 @@ UNBATCHED_MESSAGE_INSERT = (f"CREATE TRIGGER search_message_insert AFTER INSERT 
 UNBATCHED_REBUILD_TRIGGERS = list(_rebuild_triggers("1 = 1").values())
 BACKLOG_DOWN = [
     "DROP TRIGGER IF EXISTS search_message_insert",
-    *[f"DROP TRIGGER IF EXISTS {name}" for name in _rebuild_triggers(_INDEXED_MESSAGES)],
+    *[f"DROP TRIGGER IF EXISTS {name}" for name in _BACKLOG_REBUILD_TRIGGERS],
     "DROP VIEW IF EXISTS search_message_feed",
     "DROP TABLE IF EXISTS search_progress",
 ]
