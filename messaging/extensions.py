@@ -7,6 +7,8 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 
+from messaging.planned_once import RequestSession
+
 # Named constraints keep Alembic migrations identical on SQLite and PostgreSQL
 # and make batch (copy-and-move) migrations on SQLite possible.
 NAMING_CONVENTION = {
@@ -17,7 +19,7 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION), session_options={"class_": RequestSession})
 migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 # "basic" protection hashed the client's address and browser on every request only to mark a

@@ -24,6 +24,9 @@ it cost 20–30 on the connection that had written last (``SELECT`` of the sign-
 in-process; 27 against 136 µs median), besides the second pool checkout (in-process, 1,000
 sends alternated in batches: 2,358 against 2,888 µs per send).
 
+On PostgreSQL the read connection comes from the ``planned_once`` engine, whose connections
+plan each prepared statement once (:mod:`messaging.planned_once`).
+
 Outside a request (the CLI, the email workers) every statement runs in the Session, as before.
 
 Once the Session has begun its transaction, its connection is kept in ``Session.info`` until the
@@ -39,11 +42,9 @@ from sqlalchemy.orm import Session, SessionTransaction, scoped_session
 
 from messaging import sqlite_write_lock
 from messaging.extensions import db
+from messaging.planned_once import PLANNED_ONCE_BIND, READ_ONLY_METHODS
 
 _HELD = "_read_connection"
-# Requests of these methods read only (a GET may still mark a thread read, and then writes in the
-# Session's transaction like any other write); any other method comes to write.
-READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Session.info key of the connection its current transaction runs on.
 _TRANSACTION_CONNECTION = "_transaction_connection"
 
@@ -55,7 +56,7 @@ def connection_for(session: Session | scoped_session, writes: bool) -> Connectio
         return _transaction_connection(session)
     held = g.get(_HELD)
     if held is None:
-        held = db.engine.connect()
+        held = db.engines.get(PLANNED_ONCE_BIND, db.engine).connect()
         if held.dialect.name == "postgresql":
             # No BEGIN before and no ROLLBACK after the reads; the pool restores the
             # connection's isolation when it takes it back. (SQLite needs nothing: its driver

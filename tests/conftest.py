@@ -64,7 +64,8 @@ def _clear_schema() -> None:
         table_names = ", ".join(table.name for table in db.metadata.sorted_tables)
         with db.engine.begin() as connection:
             connection.exec_driver_sql(f"TRUNCATE {table_names} RESTART IDENTITY CASCADE")
-    db.engine.dispose()
+    for engine in db.engines.values():  # on PostgreSQL, the reads' own engine too
+        engine.dispose()
 
 
 @pytest.fixture
@@ -138,21 +139,24 @@ def service(app):
 
 
 class QueryCounter:
-    """Counts SQL statements sent to the database while active."""
+    """Counts SQL statements sent to the database while active, over every engine of the app (on
+    PostgreSQL a request's reads before it writes have one of their own)."""
 
-    def __init__(self, engine):
-        self.engine = engine
+    def __init__(self, engines):
+        self.engines = list(engines)
         self.statements: list[str] = []
 
     def _record(self, conn, cursor, statement, parameters, context, executemany):
         self.statements.append(statement)
 
     def __enter__(self):
-        event.listen(self.engine, "before_cursor_execute", self._record)
+        for engine in self.engines:
+            event.listen(engine, "before_cursor_execute", self._record)
         return self
 
     def __exit__(self, *exc):
-        event.remove(self.engine, "before_cursor_execute", self._record)
+        for engine in self.engines:
+            event.remove(engine, "before_cursor_execute", self._record)
 
     @property
     def count(self) -> int:
@@ -161,4 +165,4 @@ class QueryCounter:
 
 @pytest.fixture
 def count_queries(app):
-    return lambda: QueryCounter(db.engine)
+    return lambda: QueryCounter(db.engines.values())

@@ -77,5 +77,6 @@ def scratch_postgres_app(name: str, attachment_root):
         yield app
     finally:
         with app.app_context():
-            db.engine.dispose()
+            for engine in db.engines.values():
+                engine.dispose()
         drop_database(url)

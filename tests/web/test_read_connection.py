@@ -2,19 +2,24 @@
 polls open no transaction, every connection goes back to the pool, a request that writes reads
 what it wrote, and one that comes to write (a POST) reads on the connection it writes on."""
 from flask import g
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.pool import StaticPool
 
 from messaging.extensions import db
-from tests.web.page_support import HTMX
+from messaging.models import ConversationType
+from messaging.planned_once import PLANNED_ONCE_BIND
+from messaging.services import messaging_service
+from tests.factories import build_marketplace, start
+from tests.postgres_databases import scratch_postgres_app
+from tests.web.page_support import HTMX, sign_in_staff
 
 
 class Counted:
-    """How often the engine fires ``event_name`` within the block: "begin" for a transaction begun,
-    "checkout" for a connection taken from the pool."""
+    """How often the app's engines (on PostgreSQL the reads' own too) fire ``event_name`` within
+    the block: "begin" for a transaction begun, "checkout" for a connection taken from a pool."""
 
-    def __init__(self, engine, event_name: str):
-        self.engine = engine
+    def __init__(self, event_name: str):
+        self.engines = list(db.engines.values())
         self.event_name = event_name
         self.count = 0
 
@@ -22,11 +27,13 @@ class Counted:
         self.count += 1
 
     def __enter__(self):
-        event.listen(self.engine, self.event_name, self._fired)
+        for engine in self.engines:
+            event.listen(engine, self.event_name, self._fired)
         return self
 
     def __exit__(self, *exc):
-        event.remove(self.engine, self.event_name, self._fired)
+        for engine in self.engines:
+            event.remove(engine, self.event_name, self._fired)
 
 
 def test_polls_and_page_reads_begin_no_transaction(vendor_client, caller, marketplace, threads):
@@ -34,7 +41,7 @@ def test_polls_and_page_reads_begin_no_transaction(vendor_client, caller, market
     vendor_client.get(thread, headers=HTMX)  # nothing unread for its writer from here on
     api = caller(marketplace.staff_a)
     db.session.remove()
-    with Counted(db.engine, "begin") as begun:
+    with Counted("begin") as begun:
         assert vendor_client.get("/vendor/messages/unread-badge", headers=HTMX).status_code == 200
         assert vendor_client.get("/vendor/messages", headers=HTMX).status_code == 200
         assert vendor_client.get(thread, headers=HTMX).status_code == 200
@@ -54,9 +61,9 @@ def test_every_request_gives_its_connections_back(vendor_client, customer_client
     ]
     assert [response.status_code for response in responses] == [200, 200, 201, 404, 404]
     assert g.get("_read_connection") is None
-    pool = db.engine.pool
-    if not isinstance(pool, StaticPool):  # an in-memory SQLite database is one shared connection
-        assert pool.checkedout() == 0
+    for engine in db.engines.values():
+        if not isinstance(engine.pool, StaticPool):  # an in-memory SQLite database is one shared connection
+            assert engine.pool.checkedout() == 0
 
 
 def test_a_request_that_writes_answers_with_what_it_wrote(customer_client, service, marketplace, threads):
@@ -80,11 +87,41 @@ def test_a_request_that_comes_to_write_reads_and_writes_on_one_connection(app, v
     thread_id = threads["vendor_customer"].id
     api = caller(marketplace.customer_a)
     db.session.remove()
-    with Counted(db.engine, "checkout") as by_the_api:
+    with Counted("checkout") as by_the_api:
         assert api.post(f"/{thread_id}/messages", json={"content": "One connection"}).status_code == 201
-    with Counted(db.engine, "checkout") as by_the_page:
+    with Counted("checkout") as by_the_page:
         reply = vendor_client.post(f"/vendor/messages/{thread_id}/messages", data={"content": "One here too"})
         assert reply.status_code == 302
-    with Counted(db.engine, "checkout") as by_a_poll:
+    with Counted("checkout") as by_a_poll:
         assert vendor_client.get("/vendor/messages/unread-badge", headers=HTMX).status_code == 200
     assert (by_the_api.count, by_the_page.count, by_a_poll.count) == (1, 1, 1)
+
+
+def test_on_postgresql_polls_and_sends_are_planned_once_and_searches_for_their_words(tmp_path):
+    """The inbox a shop polls, and a reply it sends, are planned once for any caller, not at every
+    call; a search, which runs in a page's Session, is still planned for the words it looks for."""
+    with scratch_postgres_app("messaging_read_plans_test", tmp_path) as app:
+        with app.app_context():
+            marketplace = build_marketplace()
+            service = messaging_service()
+            conversation_id = start(service, marketplace.staff_a, ConversationType.VENDOR_CUSTOMER,
+                                    marketplace.customer_a, "Your order").id
+            db.session.commit()
+            client = app.test_client()
+            sign_in_staff(client, "staff@a.example")
+            thread = f"/vendor/messages/{conversation_id}"
+            for number in range(8):  # psycopg prepares a statement on its sixth run
+                assert client.get("/vendor/messages", headers=HTMX).status_code == 200
+                assert client.post(f"{thread}/messages", data={"content": f"Reply {number}"}).status_code == 302
+            with db.engines[PLANNED_ONCE_BIND].connect() as planned_once:  # the one given back last
+                plans = {kind: (generic, custom) for kind, generic, custom in planned_once.execute(text(
+                    "SELECT CASE WHEN statement LIKE :inbox THEN 'inbox' ELSE 'send' END,"
+                    " sum(generic_plans), sum(custom_plans) FROM pg_prepared_statements"
+                    " WHERE statement LIKE :inbox OR statement LIKE :send GROUP BY 1"),
+                    {"inbox": "%AS matching%", "send": "UPDATE conversations SET%"})}
+            assert plans.keys() == {"inbox", "send"} and all(custom == 0 for _, custom in plans.values()), plans
+            db.session.remove()
+            for method, planning in (("GET", "auto"), ("POST", "force_generic_plan")):
+                with app.test_request_context(method=method):
+                    assert db.session.execute(text("SHOW plan_cache_mode")).scalar() == planning
+                    db.session.remove()
