@@ -57,8 +57,12 @@ def _plan_each_statement_once(dbapi_connection, _connection_record) -> None:
 
 def init_app(app: Flask) -> None:
     """After Flask-SQLAlchemy's: each new connection of the ``planned_once`` engine is told so."""
+    database = app.extensions["sqlalchemy"]
+    # Flask-SQLAlchemy makes a MetaData per bind for the models bound to it, and none is: kept, it
+    # would make create_all() and drop_all() look for this bind in every app of the process.
+    database.metadatas.pop(PLANNED_ONCE_BIND, None)
     with app.app_context():
-        planned_once = app.extensions["sqlalchemy"].engines.get(PLANNED_ONCE_BIND)
+        planned_once = database.engines.get(PLANNED_ONCE_BIND)
     if planned_once is not None:
         event.listen(planned_once, "connect", _plan_each_statement_once)
 
