@@ -7,6 +7,7 @@ page, the shop page and the token endpoint (with and without a shop).
 import pytest
 import werkzeug.security
 
+from messaging.extensions import db
 from messaging.services import accounts
 from tests.factories import PASSWORD
 
@@ -60,6 +61,7 @@ def test_a_disabled_account_costs_the_same_as_an_active_one(app, marketplace, ha
     work_of(hashes_computed, lambda: attempt(client, "warm-up@nowhere.example"))
     active = work_of(hashes_computed, lambda: attempt(client, "staff@a.example"))
     accounts.deactivate(accounts.staff_by_email("staff2@a.example"))
+    db.session.commit()  # as its callers do: left pending, anything that rolls the shared connection back undoes it
     disabled = client.post("/login", data={"email": "staff2@a.example", "password": PASSWORD})
     assert disabled.status_code == 401
     assert work_of(hashes_computed, lambda: attempt(client, "staff2@a.example")) == active
