@@ -15,6 +15,7 @@ from messaging.services.api_tokens import ApiTokens
 from messaging.services.platform_settings import ensure_default_settings
 from tests.api.api_support import ROLE_OF, ApiCaller
 from tests.factories import Marketplace, build_marketplace, start, upload
+from tests.postgres_databases import dispose_every_engine
 from tests.sample_files import PNG
 
 _postgres_schema_ready = False
@@ -64,8 +65,7 @@ def _clear_schema() -> None:
         table_names = ", ".join(table.name for table in db.metadata.sorted_tables)
         with db.engine.begin() as connection:
             connection.exec_driver_sql(f"TRUNCATE {table_names} RESTART IDENTITY CASCADE")
-    for engine in db.engines.values():  # on PostgreSQL, the reads' own engine too
-        engine.dispose()
+    dispose_every_engine()
 
 
 @pytest.fixture
@@ -140,7 +140,8 @@ def service(app):
 
 class QueryCounter:
     """Counts SQL statements sent to the database while active, over every engine of the app (on
-    PostgreSQL a request's reads before it writes have one of their own)."""
+    PostgreSQL the planned_once engine serves a request's reads before it writes and the Session
+    of a request that writes)."""
 
     def __init__(self, engines):
         self.engines = list(engines)

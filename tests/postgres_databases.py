@@ -64,6 +64,13 @@ def drop_database(url: str) -> None:
         connection.execute(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
 
 
+def dispose_every_engine() -> None:
+    """Close the pooled connections of each engine of the current app: on PostgreSQL that is two,
+    the default one and the planned_once one (messaging/planned_once.py)."""
+    for engine in db.engines.values():
+        engine.dispose()
+
+
 @contextmanager
 def scratch_postgres_app(name: str, attachment_root):
     """An app on its own fresh PostgreSQL database, for tests that run threads against it."""
@@ -77,6 +84,5 @@ def scratch_postgres_app(name: str, attachment_root):
         yield app
     finally:
         with app.app_context():
-            for engine in db.engines.values():
-                engine.dispose()
+            dispose_every_engine()
         drop_database(url)

@@ -15,7 +15,7 @@ from tests.web.page_support import HTMX, sign_in_staff
 
 
 class Counted:
-    """How often the app's engines (on PostgreSQL the reads' own too) fire ``event_name`` within
+    """How often the app's engines (on PostgreSQL the planned_once one too) fire ``event_name`` within
     the block: "begin" for a transaction begun, "checkout" for a connection taken from a pool."""
 
     def __init__(self, event_name: str):
