@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from messaging.identity import Principal
 from messaging.models import ConversationParticipant
 from messaging.models.notifications import NotificationOutbox, NotificationPreference, OutboxStatus
-from messaging.prepared_statements import PreparedStatement, PreparedStatementPerRowCount, parameter, row_parameter
+from messaging.prepared_statements import PreparedStatement, parameter
 from messaging.read_connection import connection_for
 
 
@@ -30,32 +30,15 @@ class MessageNotificationService:
         """Queue (or extend) one email per other participant who wants them; the number of recipients."""
         if new_conversation:
             self._apply_new_conversation_defaults(conversation_id, sender)
-        # Prepared statements in the session's transaction: the ORM layer has nothing to add here.
-        if connection_for(self.session, writes=True).dialect.name == "postgresql":
-            # One statement, one round trip: the recipients are read and queued inside the database.
-            return _QUEUE_FOR_RECIPIENTS.run(
-                self.session, conversation_id=conversation_id, sender_type=sender.type, sender_id=sender.id,
-                message_id=message_id, now=now, due=now + self.delay, min_interval=self.min_interval,
-            )
-        # SQLite has no interval arithmetic to place the next email after the last one: two statements.
-        recipients = _RECIPIENTS.rows(
-            self.session, conversation_id=conversation_id, sender_type=sender.type, sender_id=sender.id
+        # One statement, one round trip: the recipients are read and queued inside the database.
+        # A prepared statement in the session's transaction: the ORM layer has nothing to add here.
+        database = connection_for(self.session, writes=True).dialect.name
+        spacing = ({"min_interval": self.min_interval} if database == "postgresql"
+                   else {"min_interval_modifier": f"+{self.min_interval.total_seconds()} seconds"})
+        return _QUEUE_FOR_RECIPIENTS[database].run(
+            self.session, conversation_id=conversation_id, sender_type=sender.type, sender_id=sender.id,
+            message_id=message_id, now=now, due=now + self.delay, **spacing,
         )
-        if not recipients:
-            return 0
-        _QUEUE_FOR_EACH.run(
-            self.session,
-            [{"to": participant_id, "due": self._due_at(now, last_emailed_at)}
-             for participant_id, last_emailed_at in recipients],
-            about=conversation_id, message_id=message_id, now=now,
-        )
-        return len(recipients)
-
-    def _due_at(self, now: datetime, last_emailed_at: datetime | None) -> datetime:
-        due = now + self.delay
-        if last_emailed_at is not None:
-            due = max(due, last_emailed_at + self.min_interval)
-        return due
 
     def _apply_new_conversation_defaults(self, conversation_id: int, sender: Principal) -> None:
         """Whoever turned "email me about new conversations" off starts this one with email off."""
@@ -98,7 +81,6 @@ _WANTS_EMAIL = (
     ConversationParticipant.email_notifications.is_(True),
     _others(parameter("sender_type"), parameter("sender_id")),
 )
-_RECIPIENTS = PreparedStatement(lambda: select(ConversationParticipant.id, _LAST_EMAILED).where(*_WANTS_EMAIL))
 
 
 def _joining_the_waiting_email(insert):
@@ -114,49 +96,46 @@ def _joining_the_waiting_email(insert):
     )
 
 
-_OUTBOX = NotificationOutbox.__table__
-# SQLite: one row per recipient, each due when _due_at says; one statement for all of them.
-_QUEUE_FOR_EACH = PreparedStatementPerRowCount(lambda count: _joining_the_waiting_email(
-    sqlite.insert(_OUTBOX).values([
-        {
-            "participant_id": row_parameter("to", index, _OUTBOX.c.participant_id.type),
-            "conversation_id": parameter("about", _OUTBOX.c.conversation_id.type),
-            "status": OutboxStatus.PENDING,
-            "first_message_id": parameter("message_id", _OUTBOX.c.first_message_id.type),
-            "last_message_id": parameter("message_id", _OUTBOX.c.last_message_id.type),
-            "message_count": 1,
-            "created_at": parameter("now", _OUTBOX.c.created_at.type),
-            "due_at": row_parameter("due", index, _OUTBOX.c.due_at.type),
-            "attempts": 0,
-        }
-        for index in range(count)
-    ])
-))
-
-
-# PostgreSQL: due at the delay from now, or at the minimum interval after the last email, whichever is later.
-# Run on every message sent: compiled once (messaging/prepared_statements.py).
-_QUEUE_FOR_RECIPIENTS = PreparedStatement(lambda: _joining_the_waiting_email(
-    postgresql.insert(NotificationOutbox).from_select(
-        ["participant_id", "conversation_id", "status", "first_message_id", "last_message_id", "message_count",
-         "created_at", "due_at", "attempts"],
-        select(
-            ConversationParticipant.id,
-            parameter("conversation_id"),
-            literal(OutboxStatus.PENDING),
-            parameter("message_id"),
-            parameter("message_id"),
-            literal(1),
-            parameter("now", type_=NotificationOutbox.created_at.type),
-            # greatest() passes over the NULL of someone never emailed.
-            func.greatest(
-                parameter("due", type_=NotificationOutbox.due_at.type),
-                _LAST_EMAILED + parameter("min_interval", type_=Interval()),
-            ),
-            literal(0),
-        ).where(*_WANTS_EMAIL),
+def _queue_for_recipients(dialect, due_after_last_email):
+    """INSERT … SELECT of one pending email per recipient of the message, due when ``due_after_last_email`` says."""
+    return _joining_the_waiting_email(
+        dialect.insert(NotificationOutbox).from_select(
+            ["participant_id", "conversation_id", "status", "first_message_id", "last_message_id", "message_count",
+             "created_at", "due_at", "attempts"],
+            select(
+                ConversationParticipant.id,
+                parameter("conversation_id"),
+                literal(OutboxStatus.PENDING),
+                parameter("message_id"),
+                parameter("message_id"),
+                literal(1),
+                parameter("now", type_=NotificationOutbox.created_at.type),
+                due_after_last_email,
+                literal(0),
+            ).where(*_WANTS_EMAIL),
+        )
     )
-))
+
+
+# Due at the delay from now, or at the minimum interval after the last email, whichever is later.
+_DUE = parameter("due", type_=NotificationOutbox.due_at.type)
+# Run on every message sent: compiled once (messaging/prepared_statements.py), one per database.
+_QUEUE_FOR_RECIPIENTS = {
+    # greatest() passes over the NULL of someone never emailed.
+    "postgresql": PreparedStatement(lambda: _queue_for_recipients(
+        postgresql, func.greatest(_DUE, _LAST_EMAILED + parameter("min_interval", type_=Interval())),
+    )),
+    # SQLite keeps times as text ("2026-11-27 14:15:49.356967", which sorts as it should). Its date
+    # arithmetic gives milliseconds ("…49.356"): three zeros make the stored form again. Its max()
+    # of several values is NULL when one is, so someone never emailed takes the delay alone.
+    "sqlite": PreparedStatement(lambda: _queue_for_recipients(
+        sqlite,
+        func.max(_DUE, func.coalesce(
+            func.strftime("%Y-%m-%d %H:%M:%f", _LAST_EMAILED, parameter("min_interval_modifier")).concat("000"),
+            _DUE,
+        )),
+    )),
+}
 
 
 def notification_service(session: Session) -> MessageNotificationService:

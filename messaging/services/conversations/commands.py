@@ -12,6 +12,7 @@ SQL updates (``x = x + 1``), never read-modify-write.
 """
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy import and_, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -38,7 +39,13 @@ from messaging.services.attachments import MessageAttachmentService, StoredFile,
 from messaging.services.conversations import assembly
 from messaging.services.conversations.assembly import MessageRow
 from messaging.services.conversations.recipients import RecipientDirectory
-from messaging.services.conversations.scope import ScopedConversation, load_scoped
+from messaging.services.conversations.scope import (
+    ScopedConversation,
+    caller_parameters,
+    in_scope_by_id,
+    load_scoped,
+    own_row_id_by_id,
+)
 from messaging.services.conversations.validation import (
     checked_content,
     checked_subject,
@@ -95,18 +102,25 @@ class ConversationCommands:
         self, principal: Principal, conversation_id: int, content: str, uploads: list[Upload] = ()
     ) -> MessageItem:
         """A message in an open conversation: every other participant gets one more unread."""
-        scoped = load_scoped(self.session, principal, conversation_id)
-        if scoped.conversation.status != ConversationStatus.OPEN:
-            raise ConversationClosed()
-        content = checked_content(content)
-        files = self.attachments.validate_all(uploads)
-        require_text_or_files(content, files, field="content")
+        text = _text_alone(content, uploads)
+        if text is None:
+            # Files, or input to refuse: what the caller may not see answers 404 before any 422, and
+            # the files go to disk before the first write.
+            scoped = load_scoped(self.session, principal, conversation_id)
+            if scoped.conversation.status != ConversationStatus.OPEN:
+                raise ConversationClosed()
+            content = checked_content(content)
+            files = self.attachments.validate_all(uploads)
+            require_text_or_files(content, files, field="content")
+        else:
+            # The usual message: the guarded UPDATE checks the scope itself, so nothing is read first.
+            content, files = text, []
         now = utcnow()
         # Files go to disk before the first write: writing them holds no row lock (PostgreSQL)
         # and keeps no other writer waiting (SQLite's one writer, messaging/sqlite_write_lock.py).
         stored = self.store_files(conversation_id, files, now)
-        counted = self._record_activity(conversation_id, now, preview_of(content, files))
-        if not scoped.is_participant:
+        counted, is_participant = self._record_activity(principal, conversation_id, now, preview_of(content, files))
+        if not is_participant:
             self.join_as_participant(conversation_id, principal, now=now)
         message = self.write_message(conversation_id, principal, content, now)
         attachments = self.record_attachments(message, stored, now)
@@ -196,16 +210,21 @@ class ConversationCommands:
         self.session.flush()
         return conversation
 
-    def _record_activity(self, conversation_id: int, now: datetime, preview: str) -> tuple:
-        """Count the message on the conversation, only while it is open; returns what decides who sees it.
+    def _record_activity(self, principal: Principal, conversation_id: int, now: datetime, preview: str) -> tuple:
+        """Count the message on the conversation, only while it is open and the caller may see it.
 
-        The guarded UPDATE locks the row (PostgreSQL), so a close running at the same
-        moment cannot slip between the status check and the new message.
+        Returns what decides who sees the message, and whether the caller has taken part in the
+        conversation. The guarded UPDATE locks the row (PostgreSQL), so a close running at the
+        same moment cannot slip between the status check and the new message.
         """
-        counted = _COUNT_MESSAGE_WHILE_OPEN.rows(self.session, conversation_id=conversation_id, now=now, preview=preview)
+        counted = _COUNT_MESSAGE_WHILE_OPEN[principal.type].rows(
+            self.session, now=now, preview=preview, conversation_id=conversation_id, **caller_parameters(principal)
+        )
         if not counted:
+            load_scoped(self.session, principal, conversation_id)  # NotFound when it is not theirs to see
             raise ConversationClosed()
-        return counted[0]
+        *reach, own_row_id = counted[0]
+        return tuple(reach), own_row_id is not None
 
     def _set_status(self, conversation_id: int, new_status: ConversationStatus, now: datetime) -> bool:
         """False when a concurrent request made the same change first: nothing more to record."""
@@ -318,19 +337,27 @@ _CONVERSATIONS = Conversation.__table__
 _PARTICIPANTS = ConversationParticipant.__table__
 _MESSAGES = Message.__table__
 
-_COUNT_MESSAGE_WHILE_OPEN = PreparedStatement(lambda: (
-    update(_CONVERSATIONS)
-    .where(_CONVERSATIONS.c.id == parameter("conversation_id"), _CONVERSATIONS.c.status == ConversationStatus.OPEN)
-    .values(
-        message_count=_CONVERSATIONS.c.message_count + 1,
-        last_message_at=parameter("now"),
-        last_message_preview=parameter("preview"),
+def _count_message_while_open(principal_type: ParticipantType):
+    """The conversation's counters for one more message, while it is open and within the caller's
+    scope (messaging/policy.py, as every read applies it); returns who may see it and the caller's own row."""
+    return (
+        update(_CONVERSATIONS)
+        .where(in_scope_by_id(principal_type), _CONVERSATIONS.c.status == ConversationStatus.OPEN)
+        .values(
+            message_count=_CONVERSATIONS.c.message_count + 1,
+            last_message_at=parameter("now"),
+            last_message_preview=parameter("preview"),
+        )
+        .returning(
+            _CONVERSATIONS.c.conversation_type, _CONVERSATIONS.c.vendor_id,
+            _CONVERSATIONS.c.escalated_at, _CONVERSATIONS.c.resolved_at,
+            own_row_id_by_id(principal_type),
+        )
     )
-    .returning(
-        _CONVERSATIONS.c.conversation_type, _CONVERSATIONS.c.vendor_id,
-        _CONVERSATIONS.c.escalated_at, _CONVERSATIONS.c.resolved_at,
-    )
-))
+
+
+_COUNT_MESSAGE_WHILE_OPEN = {principal_type: PreparedStatement(partial(_count_message_while_open, principal_type))
+                             for principal_type in ParticipantType}
 _COUNT_UNREAD_FOR_OTHERS = PreparedStatement(lambda: (
     update(_PARTICIPANTS)
     .where(
@@ -357,6 +384,16 @@ _INSERT_MESSAGE = PreparedStatement(lambda: (
     )
     .returning(_MESSAGES.c.id)
 ))
+
+
+def _text_alone(content: str | None, uploads) -> str | None:
+    """The message's checked text when it is text alone and fit to send; None for files or input to refuse."""
+    if uploads:
+        return None
+    try:
+        return checked_content(content) or None
+    except InvalidInput:
+        return None
 
 
 def _check_may_start(policy: RolePolicy, draft: NewConversation) -> None:

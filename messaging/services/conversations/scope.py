@@ -11,7 +11,7 @@ from collections import namedtuple
 from dataclasses import dataclass
 from functools import partial
 
-from sqlalchemy import Select, inspect, select
+from sqlalchemy import ColumnElement, ScalarSelect, Select, and_, inspect, select
 from sqlalchemy.orm import Session, aliased
 
 from messaging.identity import Principal
@@ -99,6 +99,24 @@ def as_scoped(row) -> ScopedConversation:
 def scoped_by_id(principal_type: ParticipantType) -> Select:
     """The conversation ``conversation_id`` as :func:`scoped_select` reads it: no row when out of scope."""
     return scoped_select(caller_of(principal_type)).where(Conversation.id == parameter("conversation_id"))
+
+
+def in_scope_by_id(principal_type: ParticipantType) -> ColumnElement:
+    """Condition for a statement on ``conversations`` itself (a guarded UPDATE): its row is
+    ``conversation_id`` and the caller may see it, by the very scope :func:`scoped_by_id` reads with."""
+    # Not correlated to the statement's own conversations: the scope is read from a row of its own.
+    visible = scoped_by_id(principal_type).with_only_columns(Conversation.id).correlate(None)
+    return and_(Conversation.id == parameter("conversation_id"), Conversation.id.in_(visible))
+
+
+def own_row_id_by_id(principal_type: ParticipantType) -> ScalarSelect:
+    """The id of the caller's own participant row of ``conversation_id``; NULL while they have not taken part."""
+    caller = caller_of(principal_type)
+    return select(OWN_ROW.id).where(
+        OWN_ROW.conversation_id == parameter("conversation_id"),
+        OWN_ROW.participant_type == caller.type,
+        OWN_ROW.participant_id == caller.id,
+    ).scalar_subquery()
 
 
 # Every send and action starts here: compiled once per role.
