@@ -1,7 +1,10 @@
 """Who sees what, who may do what (decisions §2), enforced by the service itself."""
 import pytest
 
-from messaging.models import ConversationType, ParticipantType
+from sqlalchemy import select
+
+from messaging.extensions import db
+from messaging.models import Conversation, ConversationType, ParticipantType
 from messaging.services.conversations import ListFilters
 from messaging.services.errors import ConversationClosed, InvalidInput, NotAllowed, NotFound
 from tests.factories import start
@@ -69,8 +72,14 @@ def test_out_of_scope_conversations_do_not_exist(service, marketplace, threads_o
     with pytest.raises(NotFound) as missing:
         service.get_conversation(principal, 999_999)
     assert str(not_found.value) == str(missing.value)
+    counted = select(Conversation.message_count, Conversation.last_message_preview).where(
+        Conversation.id == conversation_id)
+    before = db.session.execute(counted).one()
     for action in (
         lambda: service.send_message(principal, conversation_id, "sneaky"),
+        # Input to refuse still meets the scope first: a 422 would say the conversation exists.
+        lambda: service.send_message(principal, conversation_id, ""),
+        lambda: service.send_message(principal, conversation_id, "x" * 10_001),
         lambda: service.mark_conversation_read(principal, conversation_id),
         lambda: service.close_conversation(principal, conversation_id),
         lambda: service.reopen_conversation(principal, conversation_id),
@@ -78,6 +87,8 @@ def test_out_of_scope_conversations_do_not_exist(service, marketplace, threads_o
     ):
         with pytest.raises(NotFound):
             action()
+    # Read in the same transaction, before any rollback: the send's guarded UPDATE counted nothing.
+    assert db.session.execute(counted).one() == before
 
 
 def test_customer_cannot_create_or_close(service, marketplace, threads_of_both_shops):
