@@ -84,6 +84,19 @@ def test_api_send_costs_four_statements_then_one_for_its_emails_and_one_for_its_
     assert len(live_events) == 1, live_events
 
 
+def test_a_team_members_first_answer_joins_the_conversation_with_one_insert(app, caller, marketplace, threads,
+                                                                           count_queries):
+    """staff_a2 has not taken part yet: the guarded UPDATE says so, and one INSERT makes them a participant."""
+    app.config["SEARCH_INDEX_BATCH"] = 1_000_000
+    api = caller(marketplace.staff_a2)
+    url = f"/{threads['vendor_customer'].id}/messages"
+    counter = measured(count_queries, lambda: api.post(url, json={"content": "I can help"}), status=201)
+    first_follow_up = next(i for i, statement in enumerate(counter.statements) if "notification_outbox" in statement)
+    message = counter.statements[:first_follow_up]
+    assert len(message) <= 5, message
+    assert len([statement for statement in message if "INSERT INTO conversation_participants" in statement]) == 1
+
+
 def test_inbox_first_page_costs_five_statements(vendor_client, service, marketplace, threads, count_queries):
     for number in range(25):
         start(service, marketplace.staff_a, ConversationType.VENDOR_CUSTOMER, marketplace.customer_a2, f"Order {number}")

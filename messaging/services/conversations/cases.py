@@ -103,7 +103,7 @@ class ConversationCases:
         )
         if result.rowcount != 1:
             return False
-        self.commands.join_as_participant(conversation_id, principal, now=now)
+        self.commands.take_part(conversation_id, principal, now=now)
         self.commands.post_system_note(
             conversation_id, principal, ESCALATED_NOTE.format(name=principal.name, reason=reason), now
         )
@@ -128,7 +128,7 @@ class ConversationCases:
         if result.rowcount != 1:
             return False
         # Resolving is taking part: the admin keeps seeing the conversation afterwards (decisions §7).
-        self.commands.join_as_participant(conversation_id, principal, now=now)
+        self.commands.take_part(conversation_id, principal, now=now)
         self.commands.post_system_note(conversation_id, principal, RESOLVED_NOTE.format(name=principal.name), now)
         live.announce(self.session, live.STATUS_CHANGED, conversation_id, to_all_mediators=True,
                       status=status.value, escalated=False)

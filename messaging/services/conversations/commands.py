@@ -121,7 +121,7 @@ class ConversationCommands:
         stored = self.store_files(conversation_id, files, now)
         counted, is_participant = self._record_activity(principal, conversation_id, now, preview_of(content, files))
         if not is_participant:
-            self.join_as_participant(conversation_id, principal, now=now)
+            self.take_part(conversation_id, principal, now=now)
         message = self.write_message(conversation_id, principal, content, now)
         attachments = self.record_attachments(message, stored, now)
         others = self._count_unread_for_others(conversation_id, principal)
@@ -142,7 +142,7 @@ class ConversationCommands:
         changed = self._set_status(conversation_id, new_status, now)
         if changed:
             if not scoped.is_participant:
-                self.join_as_participant(conversation_id, principal, now=now)
+                self.take_part(conversation_id, principal, now=now)
             self.post_system_note(conversation_id, principal, f"{STATUS_NOTES[new_status]} {principal.name}", now)
             live.announce(self.session, live.STATUS_CHANGED, conversation_id, status=new_status.value)
         return changed
@@ -300,13 +300,19 @@ class ConversationCommands:
         )
 
     def join_as_participant(self, conversation_id: int, principal: Principal, *, now=None) -> ConversationParticipant:
-        """A team member who acts in a conversation becomes one of its participants."""
+        """A team member who acts in a conversation becomes one of its participants; returns their row."""
         own_row = self._own_row(conversation_id, principal)
         if own_row is not None:
             return own_row
+        self.take_part(conversation_id, principal, now=now)
+        return self._own_row(conversation_id, principal)
+
+    def take_part(self, conversation_id: int, principal: Principal, *, now=None) -> None:
+        """Make the caller a participant unless they are one already: one INSERT, nothing read."""
         now = now or utcnow()
-        # ON CONFLICT DO NOTHING: joined concurrently by another request of the same principal,
-        # that row serves. (A SAVEPOINT would commit early under pysqlite when it is the first write.)
+        # ON CONFLICT DO NOTHING: already a participant, or joined concurrently by another request
+        # of the same principal; that row serves. (A SAVEPOINT would commit early under pysqlite
+        # when it is the first write.)
         self.session.execute(
             insert_ignoring_duplicates(self.session, ConversationParticipant).values(
                 conversation_id=conversation_id,
@@ -319,7 +325,6 @@ class ConversationCommands:
                 vendor_id=select(Conversation.vendor_id).where(Conversation.id == conversation_id).scalar_subquery(),
             )
         )
-        return self._own_row(conversation_id, principal)
 
     def _own_row(self, conversation_id: int, principal: Principal) -> ConversationParticipant | None:
         return self.session.scalar(
