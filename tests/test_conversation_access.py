@@ -1,6 +1,5 @@
 """Who sees what, who may do what (decisions §2), enforced by the service itself."""
 import pytest
-
 from sqlalchemy import select
 
 from messaging.extensions import db
