@@ -9,7 +9,8 @@ It serves a scratch copy of the benchmark database (bench/generate.py) with guni
 (2 workers, the same worker classes and wrk settings as ../shared/bench/floor.sh), signs in
 as the most active staff user of the busiest shop (a session cookie for the pages, a bearer
 token for the API), loads each request with wrk on 127.0.0.1 and reports requests per
-second, the ratio to the floor's one-SELECT app, and the SQL statements each request runs. With
+second, the ratio to the floor's one-SELECT app, the CPU time the workers spent per request (which
+moves far less than req/s with what else the machine is doing) and the SQL statements each request runs. With
 ``--rounds N`` the floor and every request are measured N times, each request against the floor
 of its own round, and the medians are reported with their range.
 Sends go to one thread (the issue's measure) and, in a row of their own, round-robin over 100
@@ -227,7 +228,23 @@ def cases(who: dict, cookie: str, token: str) -> list[tuple[str, str, dict, str 
     ]
 
 
-def run_wrk(port: int, path: str, headers: dict, script: str | None, args, workdir: Path) -> dict:
+def workers_cpu_seconds(server: subprocess.Popen) -> float:
+    """CPU time (user + system) the server's worker processes have used so far: unlike req/s, what
+    a request costs the workers barely moves with what else the machine is doing."""
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # After the command name, which may hold spaces: state, ppid, … utime (14th), stime (15th).
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:  # the process ended while we looked
+            continue
+        if int(fields[1]) == server.pid:
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def run_wrk(port: int, path: str, headers: dict, script: str | None, args, workdir: Path,
+            server: subprocess.Popen) -> dict:
     command = ["wrk", f"-t{args.wrk_threads}", f"-c{args.connections}", f"-d{args.duration}", "--latency"]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
@@ -243,11 +260,15 @@ def run_wrk(port: int, path: str, headers: dict, script: str | None, args, workd
     if check not in ("200", "201"):
         raise RuntimeError(f"{path} answered {check} before the load: the benchmark would measure a refusal")
     subprocess.run(command[:1] + ["-t1", "-c2", "-d2s"] + command[5:] + [url], capture_output=True)  # warm-up
+    cpu_before = workers_cpu_seconds(server)
     output = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
+    cpu_used = workers_cpu_seconds(server) - cpu_before
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    requests = int(re.search(r"(\d+) requests in", output).group(1))
     non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
     p50 = re.search(r"\s50%\s+(\S+)", output).group(1)
-    return {"rps": rps, "p50": p50, "non_2xx": int(non_2xx.group(1)) if non_2xx else 0}
+    return {"rps": rps, "p50": p50, "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
+            "cpu_us": cpu_used / requests * 1e6 if requests else 0.0}
 
 
 def statements_per_request(database_url: str, who: dict) -> dict[str, int]:
@@ -367,14 +388,15 @@ def main(argv=None) -> None:
                     for name, path, headers, script in cases(who, cookie, token):
                         if args.cases and not any(word in name for word in args.cases.split(",")):
                             continue
-                        result = run_wrk(port, path, headers, script, args, workdir)
+                        result = run_wrk(port, path, headers, script, args, workdir, server)
                         ratio = result["rps"] / floors[worker_class] if floors.get(worker_class) else 0
                         if postgres_floors.get(worker_class):
                             result["postgres_ratio"] = result["rps"] / postgres_floors[worker_class]
                         measured.setdefault((worker_class, name), []).append((result["rps"], ratio, result))
                         # As it goes, each round apart: a median hides a round that stood out.
                         print(f"round {round_number}, {worker_class}, {name}: {result['rps']:,.0f} req/s, "
-                              f"{ratio:.2f} of the floor ({floors.get(worker_class, 0):,.0f})", flush=True)
+                              f"{ratio:.2f} of the floor ({floors.get(worker_class, 0):,.0f}), "
+                              f"{result['cpu_us']:,.0f} µs of worker CPU per request", flush=True)
                 finally:
                     stop_server(server)
         print_report(args, measured, floors_seen, statements, postgres_floors_seen)
@@ -403,8 +425,9 @@ def print_report(args, measured: dict, floors_seen: dict, statements: dict, post
             f"({statistics.median(values) / statistics.median(floors_seen[worker_class]):.2f} of the floor)"
             for worker_class, values in postgres_floors_seen.items()))
     beside_postgres = " ÷ PostgreSQL floor |" if postgres_floors_seen else ""
-    print(f"\n| request | worker | req/s | p50 | ÷ floor | target |{beside_postgres} SQL | non-2xx |")
-    print("|---|---|---|---|---|---|" + ("---|" if postgres_floors_seen else "") + "---|---|")
+    print(f"\n| request | worker | req/s | p50 | ÷ floor | target |{beside_postgres} worker CPU/request | SQL | "
+          f"non-2xx |")
+    print("|---|---|---|---|---|---|" + ("---|" if postgres_floors_seen else "") + "---|---|---|")
     for (worker_class, name), runs in measured.items():
         ratios = [ratio for _, ratio, _ in runs]
         target = TARGETS.get(name)
@@ -414,7 +437,8 @@ def print_report(args, measured: dict, floors_seen: dict, statements: dict, post
         postgres_ratios = [run[2]["postgres_ratio"] for run in runs if "postgres_ratio" in run[2]]
         beside = f" {spread(postgres_ratios, '.2f')} |" if postgres_floors_seen else ""
         print(f"| {name} | {worker_class} | {spread([rps for rps, _, _ in runs], ',.0f')} | {middle_run['p50']} | "
-              f"{spread(ratios, '.2f')}{mark} | {wanted} |{beside} {statements[name]} | "
+              f"{spread(ratios, '.2f')}{mark} | {wanted} |{beside} {spread([run[2]['cpu_us'] for run in runs], ',.0f')} µs | "
+              f"{statements[name]} | "
               f"{sum(run[2]['non_2xx'] for run in runs)} |")
 
 
