@@ -112,6 +112,8 @@ def in_scope_by_id(principal_type: ParticipantType) -> ColumnElement:
 def own_row_id_by_id(principal_type: ParticipantType) -> ScalarSelect:
     """The id of the caller's own participant row of ``conversation_id``; NULL while they have not taken part."""
     caller = caller_of(principal_type)
+    # Not policy.own_row_join: it correlates to conversations.id, and in a RETURNING clause SQLite's
+    # compiler drops table names, so "id" would name the participant row's own id.
     return select(OWN_ROW.id).where(
         OWN_ROW.conversation_id == parameter("conversation_id"),
         OWN_ROW.participant_type == caller.type,
