@@ -330,7 +330,7 @@ def postgres_floor(args, database_url: str, log, workdir: Path) -> dict[str, flo
         port = free_port()
         server = serve("bench.floor_postgres:app", "/hello", environment, worker_class, port, args.threads, log)
         try:
-            measured[worker_class] = run_wrk(port, "/sql", {}, None, args, workdir)["rps"]
+            measured[worker_class] = run_wrk(port, "/sql", {}, None, args, workdir, server)["rps"]
         finally:
             stop_server(server)
     return measured
