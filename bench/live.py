@@ -225,7 +225,8 @@ def main() -> None:
         without = [wrk(badge, gina_token, args.wrk_seconds)]
         held = streams.open(args.latency_streams, gina_token)
         if streams.failures:
-            # The 20 warm-up streams closed before their "ready" count here too.
+            # The warm-up's count too. A stream answered with "retry:" alone was turned away for want of a
+            # Redis subscription: before 2026-11-27 most of those that reached a fresh worker with another.
             print(f"  {len(streams.failures)} streams ended without 'ready' so far, e.g. {streams.failures[-1]!r}")
         time.sleep(2)
         with app.app_context():
