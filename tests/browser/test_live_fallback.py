@@ -1,7 +1,6 @@
 """Redis gone while a page is open: the page quietly polls; Redis back: the stream resumes and
 what was missed shows once. A redis-server of the test's own, on a free port, is stopped."""
 import re
-import shutil
 import threading
 
 import pytest
@@ -14,9 +13,9 @@ from messaging.extensions import db
 from messaging.models import ConversationType
 from tests.browser.browser_support import Backstage, sign_in_staff, unique
 from tests.browser.live_server import LiveServer, QuietRequestHandler
-from tests.live.live_support import OwnRedis
+from tests.live.live_support import OwnRedis, needs_redis_server
 
-pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server is not installed")
+pytestmark = needs_redis_server
 POLL_SECONDS = 2
 LIVE = re.compile(r"\blive\b")
 

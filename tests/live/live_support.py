@@ -1,5 +1,6 @@
 """Live delivery tests: the app on a real port, and SSE streams read the way a browser reads them."""
 import json
+import shutil
 import socket
 import threading
 import time
@@ -7,12 +8,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pytest
 import requests
 from werkzeug.serving import make_server
 
 from messaging import create_app
 from messaging.extensions import db
 from tests.browser.live_server import QuietRequestHandler
+
+# For tests that stop or pause Redis: they start a redis-server of their own (OwnRedis).
+needs_redis_server = pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server is not installed")
 
 
 @dataclass

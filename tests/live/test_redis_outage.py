@@ -3,23 +3,14 @@ new streams are turned away politely; Redis back: streams resume and replay what
 
 The test runs its own redis-server on a free port (never the shared one) and stops it.
 """
-import shutil
 
-import pytest
 import requests
 
 from messaging.models import ConversationType
 from tests.factories import PASSWORD, build_marketplace, start
-from tests.live.live_support import CommittingService, OwnRedis, StreamReader, reconnect, serve, token_for
+from tests.live.live_support import CommittingService, StreamReader, needs_redis_server, reconnect, serve, token_for
 
-pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server is not installed")
-
-
-@pytest.fixture
-def own_redis(tmp_path):
-    server = OwnRedis(tmp_path).start()
-    yield server
-    server.stop()
+pytestmark = needs_redis_server
 
 
 def test_streams_survive_redis_going_away_and_catch_up_once(tmp_path, own_redis):

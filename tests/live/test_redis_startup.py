@@ -7,24 +7,14 @@ so that pages fall back to polling instead of hanging.
 
 The tests run their own redis-server on a free port (never the shared one) and pause it.
 """
-import shutil
 import signal
 import threading
 import time
 
-import pytest
-
 from messaging.live.broker import RedisBroker, Subscription
-from tests.live.live_support import OwnRedis, free_port
+from tests.live.live_support import free_port, needs_redis_server
 
-pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server is not installed")
-
-
-@pytest.fixture
-def own_redis(tmp_path):
-    server = OwnRedis(tmp_path).start()
-    yield server
-    server.stop()
+pytestmark = needs_redis_server
 
 
 def test_every_stream_arriving_while_the_first_subscription_is_made_waits_for_it(own_redis):
