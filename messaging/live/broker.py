@@ -67,10 +67,28 @@ class LocalBroker:
     def __init__(self):
         self._lock = threading.Lock()
         self._by_audience: dict[str, set[Subscription]] = {}
+        self._said_why_not = False
 
     @property
     def available(self) -> bool:
         return True
+
+    def reaches_every_stream(self, environ: dict) -> bool:
+        """Whether a stream opened by this request hears of every event, whichever process commits it.
+
+        In memory, events reach only the streams of the process that committed them; when other
+        processes serve the app too (``gunicorn -w 2``: WSGI's ``wsgi.multiprocess``), a stream
+        here would miss theirs while its page, trusting it, stopped polling. So there are no
+        streams then, and pages poll.
+        """
+        if not environ.get("wsgi.multiprocess", False):
+            return True
+        if not self._said_why_not:
+            self._said_why_not = True
+            log.warning("Live delivery is off: several processes serve the app and REDIS_URL is not set, "
+                        "so an event would reach only the streams of the process that committed it. "
+                        "Pages poll instead; set REDIS_URL to deliver live.")
+        return False
 
     def subscribe(self, subscription: Subscription) -> bool:
         """Register a stream; False when no events can be promised (then it should not stay open)."""
@@ -149,6 +167,10 @@ class RedisBroker(LocalBroker):
     @property
     def available(self) -> bool:
         return self._subscribed.is_set()
+
+    def reaches_every_stream(self, environ: dict) -> bool:
+        # Every process subscribes to the one channel every event is published to.
+        return True
 
     def publish(self, events: list[Event]) -> None:
         try:

@@ -53,7 +53,8 @@ def stream_url_of(role: Role) -> str:
 def _layout_context() -> dict:
     """The layout's ``sse-connect``: the stream of the signed-in role, from the newest event on."""
     principal = session_principal()
-    if principal is None or not current_app.config["LIVE_DELIVERY"]:
+    if principal is None or not current_app.config["LIVE_DELIVERY"] \
+            or not current_app.extensions["live_broker"].reaches_every_stream(request.environ):
         return {"live_stream": None}
     return {"live_stream": {
         "url": stream_url_of(role_of(principal.type)),

@@ -47,11 +47,13 @@ def event_stream(
         lifetime=config["LIVE_STREAM_MAX_SECONDS"],
     )
 
+    reaches_every_stream = broker.reaches_every_stream(request.environ)
+
     def generate() -> Iterator[str]:
         # Clients reconnect after a few seconds, spread out so a restart is not a stampede.
         retry = f"retry: {random.randint(3000, 7000)}\n\n"
-        if not broker.subscribe(subscription):
-            yield retry  # no feed (Redis away): the page keeps polling and tries again later
+        if not reaches_every_stream or not broker.subscribe(subscription):
+            yield retry  # no feed (Redis away, or other processes' events out of reach): clients poll, try later
             return
         try:
             yield retry
