@@ -14,6 +14,13 @@ SECRET_KEY_MIN_LENGTH = 16
 INSTANCE_DIR = BASE_DIR / "instance"
 
 
+def rate_limit_storage() -> str:
+    """Where the sign-in and sending counts live: ``RATELIMIT_STORAGE_URI``; else the Redis of live
+    delivery (``REDIS_URL``), which every worker shares already; else each process counts alone
+    (``memory://``), which suits one process, and lets several workers each allow the whole budget."""
+    return os.environ.get("RATELIMIT_STORAGE_URI") or os.environ.get("REDIS_URL") or "memory://"
+
+
 class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = os.environ.get(
@@ -39,8 +46,7 @@ class Config:
     # Messages and new conversations one account may send (messaging/send_limits.py): a person
     # replying quickly stays far below; a script flooding inboxes does not.
     SEND_LIMIT_PER_ACCOUNT = os.environ.get("SEND_LIMIT_PER_ACCOUNT", "20 per minute; 300 per hour")
-    # memory:// counts per process; several gunicorn workers must share e.g. redis://host:6379/0.
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_STORAGE_URI = rate_limit_storage()
     # If that storage goes down, keep signing people in, limited per process until it is back.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     # Flask-Limiter keeps the previous app's value when an app leaves it unset: say it each time.
@@ -159,6 +165,7 @@ class ProductionConfig(Config):
             "SQLALCHEMY_DATABASE_URI": os.environ["DATABASE_URL"],
             "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", Config.PUBLIC_BASE_URL),
             "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "smtp"),
+            "RATELIMIT_STORAGE_URI": rate_limit_storage(),
         }
 
 

@@ -35,3 +35,21 @@ def test_a_sqlite_database_file_is_read_through_a_memory_map(tmp_path):
                     db.session.execute(text("PRAGMA journal_mode")).scalar())
         db.engine.dispose()
     assert settings == (SQLITE_MMAP_BYTES, "wal")
+
+
+def test_production_counts_limits_in_the_redis_every_worker_shares_unless_told_otherwise(monkeypatch, tmp_path):
+    # The README's production command sets REDIS_URL for live delivery: under several workers, counted
+    # per process, each worker would allow the whole sign-in and sending budget.
+    monkeypatch.setenv("SECRET_KEY", "s3cret-production-signing-key")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'prod.sqlite3'}")
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://shop.example")
+    monkeypatch.delenv("RATELIMIT_STORAGE_URI", raising=False)
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/3")
+    assert create_app("production").config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/3"
+
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "memory://")
+    assert create_app("production").config["RATELIMIT_STORAGE_URI"] == "memory://"
+
+    monkeypatch.delenv("RATELIMIT_STORAGE_URI")
+    monkeypatch.delenv("REDIS_URL")
+    assert create_app("production").config["RATELIMIT_STORAGE_URI"] == "memory://"
