@@ -38,8 +38,8 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
         database_uri, app.config["SQLALCHEMY_ENGINE_OPTIONS"], app.config.get("SQLALCHEMY_BINDS", {}))
     app.session_interface = RememberingCookieSessionInterface()
 
-    from messaging import sign_in_limits, unit_of_work
-    from messaging.extensions import csrf, db, limiter, login_manager, migrate
+    from messaging import csrf_checks, default_headers, sign_in_limits, unit_of_work
+    from messaging.extensions import db, limiter, login_manager, migrate
 
     db.init_app(app)
     planned_once.init_app(app)
@@ -49,7 +49,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     # Nobody is signed in "remembered" here (login_user's remember stays off): Flask-Login's hook
     # for that cookie would look into the session on every answer, API ones included.
     app.after_request_funcs[None].remove(login_manager._update_remember_cookie)
-    csrf.init_app(app)
+    csrf_checks.init_app(app)
     limiter.init_app(app)
     sign_in_limits.init_app(app)
     _trust_proxies(app)
@@ -58,6 +58,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     from messaging.cli import register_cli
 
     register_cli(app)
+    default_headers.init_app(app)  # before the blueprints and hardening declare theirs
     _register_blueprints(app)
     _register_hardening(app)
     notifications.init_app(app)

@@ -5,10 +5,10 @@ token, API JSON) is ``Cache-Control: no-store`` unless its view chose otherwise
 (attachment downloads say ``private, no-cache``). API JSON also says ``nosniff``.
 Static files are not touched here: their caching is a matter of its own.
 """
-from flask import Flask, request
+from flask import Flask
 
-from messaging.api.errors import API_ROOT
-from messaging.default_headers import add_missing
+from messaging import default_headers
+from messaging.default_headers import Answer
 
 PERSONAL_CACHE_CONTROL = "no-store"
 PAGE_DEFAULTS = (("Cache-Control", PERSONAL_CACHE_CONTROL),)
@@ -16,12 +16,5 @@ API_DEFAULTS = PAGE_DEFAULTS + (("X-Content-Type-Options", "nosniff"),)
 
 
 def init_app(app: Flask) -> None:
-    app.after_request(keep_out_of_caches)
-
-
-def keep_out_of_caches(response):
-    if request.endpoint == "static":
-        return response
-    api = request.path == API_ROOT or request.path.startswith(API_ROOT + "/")
-    add_missing(response.headers, API_DEFAULTS if api else PAGE_DEFAULTS)
-    return response
+    default_headers.declare(app, PAGE_DEFAULTS, Answer.PAGE)
+    default_headers.declare(app, API_DEFAULTS, Answer.API)

@@ -10,6 +10,7 @@ request changes in its session reaches another one.
 from flask import Flask, Request, Response
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
+from messaging.default_headers import add_vary
 from messaging.remembered_signatures import REMEMBERED, RememberedSignatures, verified_payload
 
 
@@ -27,6 +28,8 @@ class RememberingCookieSessionInterface(SecureCookieSessionInterface):
         serializer, verified = self._for_keys(app)
         if serializer is None:
             return None
+        if "HTTP_COOKIE" not in request.environ:
+            return self.session_class()  # an API call, a first visit: no cookies to parse
         value = request.cookies.get(self.get_cookie_name(app))
         if not value:
             return self.session_class()
@@ -40,7 +43,7 @@ class RememberingCookieSessionInterface(SecureCookieSessionInterface):
             # Nothing to write, as on nearly every request: Flask's own method reads six cookie
             # settings before finding that out.
             if session.accessed:
-                response.vary.add("Cookie")
+                add_vary(response.headers, "Cookie")
             return
         super().save_session(app, session, response)
 

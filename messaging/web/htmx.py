@@ -9,6 +9,8 @@ from flask import Response
 from flask_htmx import HTMX
 from flask_htmx import make_response as htmx_response
 
+from messaging.default_headers import add_vary
+
 # Reads the HX-* request headers of the current request; no app registration needed.
 htmx_request = HTMX()
 
@@ -39,8 +41,5 @@ def page_error(status: int, message: str) -> Response:
 
 def vary_on_htmx(response: Response) -> Response:
     # Caches must not hand a fragment to a full-page request for the same URL, or the reverse.
-    if "Vary" in response.headers:
-        response.vary.add("HX-Request")
-    else:
-        response.headers["Vary"] = "HX-Request"  # what vary.add writes, without parsing a header set
+    add_vary(response.headers, "HX-Request")
     return response

@@ -1,7 +1,8 @@
 """Browser hardening for the HTML pages: scripts and styles only from this site, no framing."""
-from flask import Flask, request
+from flask import Flask
 
-from messaging.default_headers import add_missing
+from messaging import default_headers
+from messaging.default_headers import Answer
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -16,17 +17,11 @@ CONTENT_SECURITY_POLICY = "; ".join([
 ])
 
 
-# For every page answer; HTML documents get the rest too.
+# For every answer of the pages and every static file; HTML documents get the rest too.
 EVERY_ANSWER = (("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "same-origin"))
 HTML_ANSWERS = (("Content-Security-Policy", CONTENT_SECURITY_POLICY), ("X-Frame-Options", "DENY"))
 
 
 def register_security_headers(app: Flask) -> None:
-    @app.after_request
-    def add_headers(response):
-        if request.path.startswith("/api/"):
-            return response
-        # The content type by its prefix, not parsed: this runs on every badge poll.
-        html = (response.content_type or "").startswith("text/html")
-        add_missing(response.headers, EVERY_ANSWER + HTML_ANSWERS if html else EVERY_ANSWER)
-        return response
+    default_headers.declare(app, EVERY_ANSWER, Answer.PAGE, Answer.STATIC)
+    default_headers.declare(app, HTML_ANSWERS, Answer.PAGE, Answer.STATIC, html_only=True)

@@ -4,6 +4,7 @@ Templates link them with ``static_url(filename)``: ``/static/css/app.css?v=<hash
 A changed file gets a new URL, so the old one may be cached forever (``immutable``); a request
 without the current version (an old page, a hand-typed URL) is served ``no-cache`` instead.
 """
+import functools
 import hashlib
 from functools import lru_cache
 from pathlib import Path
@@ -35,19 +36,26 @@ def static_url(filename: str) -> str:
 
 
 def register_static_caching(app: Flask) -> None:
+    """Flask's static view, its answers given their caching: by the view, not by a hook every answer runs."""
     app.add_template_global(static_url)
+    serve = app.view_functions["static"]
 
-    @app.after_request
-    def cache_static(response):
-        if request.endpoint != "static" or response.status_code not in (200, 304):
-            return response
-        filename = (request.view_args or {}).get("filename", "")
-        if request.args.get("v") and request.args.get("v") == static_version(filename):
-            response.cache_control.public = True
-            response.cache_control.max_age = YEAR_SECONDS
-            response.cache_control.immutable = True
-            response.cache_control.no_cache = None
-        else:
-            response.cache_control.no_cache = True
-            response.cache_control.max_age = None
+    @functools.wraps(serve)
+    def serve_with_caching(filename: str):
+        response = serve(filename=filename)
+        if response.status_code in (200, 304):
+            _set_caching(response, filename)
         return response
+
+    app.view_functions["static"] = serve_with_caching
+
+
+def _set_caching(response, filename: str) -> None:
+    if request.args.get("v") and request.args.get("v") == static_version(filename):
+        response.cache_control.public = True
+        response.cache_control.max_age = YEAR_SECONDS
+        response.cache_control.immutable = True
+        response.cache_control.no_cache = None
+    else:
+        response.cache_control.no_cache = True
+        response.cache_control.max_age = None

@@ -1,5 +1,9 @@
 """Headers every page carries, and error answers outside the pages."""
-from tests.web.page_support import is_full_page, text_of
+import pytest
+from werkzeug.datastructures import Headers
+
+from messaging.default_headers import add_vary
+from tests.web.page_support import HTMX, is_full_page, text_of
 
 
 def test_pages_send_a_content_security_policy(admin_client):
@@ -21,3 +25,20 @@ def test_static_htmx_is_served_from_this_site(client, app):
     response = client.get("/static/vendor/htmx-2.0.11.min.js")
     assert response.status_code == 200 and b"htmx" in response.data[:200]
     response.close()
+
+
+def test_signed_in_fragments_vary_on_htmx_and_the_session_each_named_once(vendor_client, threads):
+    response = vendor_client.get("/vendor/messages/unread-badge", headers=HTMX)
+    assert sorted(name.strip().lower() for name in response.headers["Vary"].split(",")) == ["cookie", "hx-request"]
+
+
+@pytest.mark.parametrize(("before", "after"), [
+    (None, "Cookie"),
+    ("HX-Request", "HX-Request, Cookie"),
+    ("HX-Request, cookie", "HX-Request, cookie"),
+    ("*", "*"),
+])
+def test_vary_gains_a_request_header_once(before, after):
+    headers = Headers({"Vary": before} if before else {})
+    add_vary(headers, "Cookie")
+    assert headers["Vary"] == after
