@@ -3,6 +3,8 @@
 The API refuses a malformed filter with 422; a page never shows an error for a link
 someone mangled, so `load_leniently` leaves out what does not validate, as if not given.
 """
+import functools
+
 import marshmallow as ma
 from marshmallow import ValidationError, fields, validate
 
@@ -53,9 +55,17 @@ PAGE_LIST_ARGS = PageListArgsSchema()
 
 
 def load_leniently(schema: ma.Schema, args) -> dict:
+    if not args:
+        # The list as first opened, and as each of its polls asks for it: the defaults, loaded once.
+        return dict(_defaults(schema))
     values = {key: args.get(key) for key in args}
     try:
         return schema.load(values)
     except ValidationError as refusal:
         # The refusal names the arguments as they were sent: load again without them.
         return schema.load({key: value for key, value in values.items() if key not in refusal.messages})
+
+
+@functools.cache
+def _defaults(schema: ma.Schema) -> dict:
+    return schema.load({})

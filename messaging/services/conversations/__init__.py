@@ -60,7 +60,7 @@ class MessagingService:
 
     def open_thread(self, principal: Principal, conversation_id: int) -> OpenedThread:
         """What opening a thread does: mark it read (only if something was unread) and show it; one read of it,
-        the conversation and its messages together (marking it read changes no message)."""
+        the conversation and its messages, before the mark (marking it read changes no message)."""
         scoped, page = assembly.scoped_thread(self.session, principal, conversation_id)
         self.commands.mark_loaded_read(principal, scoped)
         detail = self.queries.detail(principal, replace(scoped, unread_count=0), page)
