@@ -4,7 +4,8 @@ Two concerns declare them: what caches may keep (:mod:`messaging.response_cachin
 pages' browser hardening (:mod:`messaging.web.security_headers`). Each says which headers which
 kind of answer gets (:func:`declare`); one hook adds them all with one look at the answer's
 headers. As a hook per concern, each finding the kind of answer and scanning the headers again,
-they cost a badge poll (the app's most frequent request) four times as much.
+with ``Vary`` parsed and written back, the headers of a badge poll (the app's most frequent
+request) took 23.6 µs against 6.8.
 """
 from enum import Enum
 
