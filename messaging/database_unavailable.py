@@ -9,7 +9,7 @@ from flask import Flask, current_app, g, make_response, render_template, request
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from messaging.api.errors import API_ROOT, error_response
+from messaging.api.errors import error_response, is_api_path
 from messaging.extensions import db, login_manager
 from messaging.web.htmx import vary_on_htmx
 
@@ -32,7 +32,7 @@ def database_unavailable(error: Exception):
     current_app.logger.warning("Database unavailable (answered 503): %s", error)
     _forget_failed_work()
     headers = {"Retry-After": str(seconds)}
-    if request.path == API_ROOT or request.path.startswith(API_ROOT + "/"):
+    if is_api_path(request.path):
         return error_response(503, "service_unavailable", message, headers=headers)
     # The error page must not ask the database who is signed in: it is the thing that failed.
     g.session_principal = None

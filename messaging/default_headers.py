@@ -12,7 +12,7 @@ from enum import Enum
 from flask import Flask, request
 from werkzeug.datastructures import Headers
 
-from messaging.api.errors import API_ROOT
+from messaging.api.errors import is_api_path
 
 _EXTENSION = "default_headers"
 
@@ -50,8 +50,7 @@ def declare(app: Flask, headers: tuple[tuple[str, str], ...], *answers: Answer, 
 def answer_of_request() -> Answer:
     if request.endpoint == "static":
         return Answer.STATIC
-    path = request.path
-    return Answer.API if path == API_ROOT or path.startswith(API_ROOT + "/") else Answer.PAGE
+    return Answer.API if is_api_path(request.path) else Answer.PAGE
 
 
 def add_missing(headers: Headers, defaults: tuple[tuple[str, str], ...]) -> None:

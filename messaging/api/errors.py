@@ -12,6 +12,11 @@ from messaging.services.errors import MessagingError
 
 API_ROOT = "/api"
 
+
+def is_api_path(path: str) -> bool:
+    """Whether ``path`` is the API's: answered in its JSON envelope, never as a page."""
+    return path == API_ROOT or path.startswith(API_ROOT + "/")
+
 # Codes for werkzeug's errors; service errors bring their own.
 HTTP_ERROR_CODES = {
     400: "bad_request",
@@ -111,7 +116,7 @@ def install_routing_errors(app: Flask) -> None:
     @app.before_request
     def api_routing_error():
         error = request.routing_exception
-        if error is None or not (request.path == API_ROOT or request.path.startswith(API_ROOT + "/")):
+        if error is None or not is_api_path(request.path):
             return None
         if isinstance(error, HTTPException) and (error.code or 0) >= 400:
             return http_error_response(error)

@@ -4,9 +4,8 @@ Templates link them with ``static_url(filename)``: ``/static/css/app.css?v=<hash
 A changed file gets a new URL, so the old one may be cached forever (``immutable``); a request
 without the current version (an old page, a hand-typed URL) is served ``no-cache`` instead.
 """
-import functools
 import hashlib
-from functools import lru_cache
+from functools import lru_cache, wraps
 from pathlib import Path
 
 from flask import Flask, current_app, request
@@ -40,7 +39,7 @@ def register_static_caching(app: Flask) -> None:
     app.add_template_global(static_url)
     serve = app.view_functions["static"]
 
-    @functools.wraps(serve)
+    @wraps(serve)
     def serve_with_caching(filename: str):
         response = serve(filename=filename)
         if response.status_code in (200, 304):

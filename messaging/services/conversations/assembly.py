@@ -96,8 +96,8 @@ _MESSAGE_COLUMNS = tuple(Message.__table__.columns)
 MessageRow = namedtuple("MessageRow", [column.key for column in _MESSAGE_COLUMNS])
 
 
-def _messages_statement(before_a_message: bool) -> Select:
-    """A page of a thread's messages, newest first and one more than shown, with their attachments."""
+def _page_statement(before_a_message: bool) -> Select:
+    """A page of a thread's messages, newest first and one more than shown, each with its attachments in order."""
     window = select(Message.id).where(Message.conversation_id == parameter("conversation_id"))
     if before_a_message:
         window = window.where(Message.id < parameter("before_message_id"))
@@ -107,18 +107,13 @@ def _messages_statement(before_a_message: bool) -> Select:
                                     for name in AttachmentRow._fields))
         .outerjoin(MessageAttachment, MessageAttachment.message_id == Message.id)
         .where(Message.id.in_(window.scalar_subquery()))
+        .order_by(Message.id.desc(), MessageAttachment.id)
     )
 
 
 def _scoped_with_participants_statement(principal_type: ParticipantType) -> Select:
     """The conversation as the caller may see it (no row when it is out of their scope), with its participants."""
     return scoped_by_id(principal_type).add_columns(participants_column())
-
-
-def _page_statement(before_a_message: bool) -> Select:
-    """:func:`_messages_statement` in the order the thread reads them: newest first, each message's files in order."""
-    page = _messages_statement(before_a_message).subquery("page")
-    return select(page).order_by(page.c.id.desc(), page.c.attachment_id)
 
 
 # Showing a thread reads the conversation, then its page of messages: two statements, so that the
@@ -128,6 +123,9 @@ _SCOPED_WITH_PARTICIPANTS = {principal_type: PreparedStatement(partial(_scoped_w
                                                                        principal_type))
                              for principal_type in ParticipantType}
 _PAGE = {before: PreparedStatement(partial(_page_statement, before)) for before in (False, True)}
+# Where a page row's message and attachment are.
+_PAGE_MESSAGE_COLUMNS = slice(0, len(_MESSAGE_COLUMNS))
+_PAGE_ATTACHMENT_COLUMNS = slice(len(_MESSAGE_COLUMNS), len(_MESSAGE_COLUMNS) + len(AttachmentRow._fields))
 
 
 @dataclass(frozen=True)
@@ -150,13 +148,12 @@ def scoped_thread(session: Session, principal: Principal, conversation_id: int, 
     if before_message_id is not None:
         page_parameters["before_message_id"] = before_message_id
     rows = _PAGE[before_message_id is not None].rows(session, **page_parameters)
-    attachment_columns = slice(len(_MESSAGE_COLUMNS), len(_MESSAGE_COLUMNS) + len(AttachmentRow._fields))
     messages: list[MessageRow] = []
     attachments: dict[int, list[AttachmentRow]] = defaultdict(list)
     for row in rows:
         if not messages or messages[-1].id != row[0]:
-            messages.append(MessageRow._make(row[:len(_MESSAGE_COLUMNS)]))
-        attachment = row[attachment_columns]
+            messages.append(MessageRow._make(row[_PAGE_MESSAGE_COLUMNS]))
+        attachment = row[_PAGE_ATTACHMENT_COLUMNS]
         if attachment[0] is not None:
             attachments[row[0]].append(AttachmentRow._make(attachment))
     first = scoped_rows[0]
