@@ -133,17 +133,18 @@ def reply(conversation_id: int):
         return _refused_reply(conversation_id, FormState.refused(values, refusal), status_of(refusal))
     commit_writes()
     if htmx.wants_fragment():
-        detail = messaging_service().get_conversation(g.principal, conversation_id)
-        return htmx.fragment(_render("messages/_reply_form.html", detail=detail, reply_form=FormState()),
-                             htmx.MESSAGE_SENT)
+        # A fresh form, for a conversation the send just proved open and in scope: nothing to read again.
+        return htmx.fragment(_render("messages/_reply_form.html", conversation_id=conversation_id,
+                                     reply_form=FormState()), htmx.MESSAGE_SENT)
     flash("Message sent.", "success")
     return redirect(g.pages.url("thread", conversation_id=conversation_id) + "#latest")
 
 
 def _refused_reply(conversation_id: int, form: FormState, status: int):
     if htmx.wants_fragment():
-        detail = messaging_service().get_conversation(g.principal, conversation_id)
-        return _render("messages/_reply_form.html", detail=detail, reply_form=form), status
+        # Read again so that a conversation out of the caller's scope still answers 404 whatever was refused.
+        messaging_service().get_conversation(g.principal, conversation_id)
+        return _render("messages/_reply_form.html", conversation_id=conversation_id, reply_form=form), status
     return _render_page(conversation_id=conversation_id, reply_form=form), status
 
 

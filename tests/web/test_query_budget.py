@@ -103,3 +103,16 @@ def test_inbox_first_page_costs_five_statements(vendor_client, service, marketpl
         start(service, marketplace.staff_a, ConversationType.VENDOR_CUSTOMER, marketplace.customer_a2, f"Order {number}")
     counter = measured(count_queries, lambda: vendor_client.get("/vendor/messages", headers=HTMX))
     assert counter.count <= 5, counter.statements
+
+
+def test_htmx_reply_costs_what_the_api_send_costs(app, customer_client, threads, count_queries):
+    """A reply from the page answers with a fresh reply form: the form needs only the conversation's
+    id, which the request names, so nothing is read after the send."""
+    app.config["SEARCH_INDEX_BATCH"] = 1_000_000
+    thread = f"/shop/account/messages/{threads['vendor_customer'].id}"
+    customer_client.get(thread)  # the form's size hint is read once per DISPLAY_MAX_AGE_SECONDS: warmed up here
+    counter = measured(count_queries, lambda: customer_client.post(f"{thread}/messages", data={"content": "thanks"}, headers=HTMX))
+    live_events, own = apart(counter, "live_events")
+    assert len(live_events) == 1, live_events
+    # Signing in, the counters, the message, the others' unread counts, the email outbox rows.
+    assert len(own) <= 5, counter.statements
