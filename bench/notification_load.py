@@ -1,6 +1,7 @@
-"""A shop with ``count`` customers, one conversation each, and one email queued for every customer.
+"""A shop with ``count`` customers, one conversation each, and one email marked for every customer.
 
-The outbox rows are written by the real ``MessageNotificationService.notify_new_message``;
+The emails are marked by the real ``MessageNotificationService.notify_new_conversation``, as a
+send marks them; a worker's first pass queues them in the outbox;
 accounts, conversations and messages by bulk inserts (their creation is not what is measured).
 Used by ``bench/notifications.py`` and by the PostgreSQL many-workers test.
 """
@@ -31,7 +32,7 @@ CHUNK = 1000
 
 
 def queue_emails(count: int, *, prefix: str = "load") -> Principal:
-    """Queue ``count`` emails due now (one per customer); the staff principal who wrote them."""
+    """Mark ``count`` emails, due now once queued (one per customer); the staff principal who wrote them."""
     now = utcnow()
     vendor = Vendor(code=f"{prefix}-shop", name="Load Shop", is_active=True)
     staff = User(email=f"staff@{prefix}.example", full_name="Stan Staff", is_admin=False, is_active=True,
@@ -75,7 +76,7 @@ def queue_emails(count: int, *, prefix: str = "load") -> Principal:
             select(Message.conversation_id, Message.id)
             .where(Message.conversation_id.in_([c for _, c in pairs]))).all())
         for _, conversation_id in pairs:
-            notifications.notify_new_message(conversation_id=conversation_id, message_id=message_ids[conversation_id],
-                                             sender=sender, now=now, new_conversation=True)
+            notifications.notify_new_conversation(conversation_id=conversation_id,
+                                                  message_id=message_ids[conversation_id], sender=sender, now=now)
         db.session.commit()
     return sender

@@ -255,6 +255,9 @@ def restore(db, marks, saved, dialect):
     for pid, unread, last_read in parts:
         s.execute(text("UPDATE conversation_participants SET unread_count = :u, last_read_at = :r WHERE id = :i"),
                   {"u": unread, "r": last_read, "i": pid})
+    # The sends' marks for email (the data starts with none).
+    s.execute(text("UPDATE conversation_participants SET email_pending_since = NULL, email_first_message_id = NULL, "
+                   "email_last_message_id = NULL, email_pending_count = 0 WHERE email_pending_since IS NOT NULL"))
     if dialect == "postgresql":
         for table, mark in (("messages", "max_message"), ("conversation_participants", "max_participant"),
                             ("message_attachments", "max_attachment")):

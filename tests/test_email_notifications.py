@@ -6,12 +6,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from messaging import live
 from messaging.clock import utcnow
 from messaging.extensions import db
 from messaging.models import ConversationParticipant, ConversationType, Message
 from messaging.models.notifications import NotificationOutbox, OutboxStatus
-from messaging.notifications.delivery import deliver_due
-from messaging.notifications.outbox import MessageNotificationService
+from messaging.notifications.delivery import deliver_due, queue_marked
 from messaging.notifications.preferences import set_emails_about_new_conversations
 from tests.email_support import SmtpSink, send_mail_to
 from tests.factories import start, upload
@@ -154,23 +154,50 @@ def test_the_customers_default_for_new_conversations(app, service, marketplace, 
     assert [item.envelope_to for item in sink.received] == [["cust2@example"]]
 
 
-def test_a_rolled_back_send_leaves_no_outbox_row(app, service, marketplace, sink, monkeypatch):
+def marked_rows() -> int:
+    return db.session.scalar(select(func.count()).select_from(ConversationParticipant).where(
+        ConversationParticipant.email_pending_since.is_not(None)))
+
+
+def test_a_rolled_back_send_leaves_no_email_behind(app, service, marketplace, sink, monkeypatch):
     thread = vendor_thread(service, marketplace)
     deliver()
-    original = MessageNotificationService.notify_new_message
+    sink.received.clear()
+    original = live.announce
 
-    def notify_then_fail(self, **kwargs):
-        original(self, **kwargs)
-        assert db.session.scalar(select(func.count()).select_from(NotificationOutbox).where(
-            NotificationOutbox.status == OutboxStatus.PENDING)) == 1
+    def announce_then_fail(*args, **kwargs):
+        original(*args, **kwargs)
+        assert marked_rows() == 1  # the customer's row, marked by the UPDATE that counted the message unread
         raise RuntimeError("the database went away before commit")
 
-    monkeypatch.setattr(MessageNotificationService, "notify_new_message", notify_then_fail)
+    monkeypatch.setattr(live, "announce", announce_then_fail)
     with pytest.raises(RuntimeError):
         service.send_message(marketplace.staff_a, thread.id, "Lost")
-    assert db.session.scalar(select(func.count()).select_from(NotificationOutbox).where(
-        NotificationOutbox.status == OutboxStatus.PENDING)) == 0
+    assert marked_rows() == 0
     assert db.session.scalar(select(func.count()).select_from(Message).where(Message.content == "Lost")) == 0
+    deliver()
+    assert sink.received == []
+
+
+def test_a_send_marks_its_email_and_the_worker_queues_it(app, service, marketplace, sink):
+    """The send writes no outbox row; the worker's pass turns the mark into one and clears it."""
+    app.config["NOTIFY_DELAY"] = 300
+    thread = vendor_thread(service, marketplace, text="First")
+    service.send_message(marketplace.staff_a, thread.id, "Second")
+    assert outbox_statuses() == {}
+    assert marked_rows() == 1
+    deliver()  # not due for five minutes: queued, not sent
+    assert (marked_rows(), outbox_statuses(), sink.received) == (0, {OutboxStatus.PENDING: 1}, [])
+    waiting = db.session.scalars(select(NotificationOutbox)).one()
+    assert waiting.message_count == 2
+    service.send_message(marketplace.staff_a, thread.id, "Third")
+    deliver()  # the third joins the email that waits
+    assert outbox_statuses() == {OutboxStatus.PENDING: 1}
+    deliver(now=utcnow() + LATER)
+    [email] = sink.received
+    assert "There are 3 new messages" in email.text()
+    output = app.test_cli_runner().invoke(args=["notifications", "status"]).output
+    assert "marked     0" in output and "sent       1" in output
 
 
 def test_smtp_refusing_then_back_delivers_every_email_exactly_once(app, service, marketplace, sink):
@@ -321,6 +348,7 @@ def test_purge_keeps_what_is_still_waiting_or_recent(app, service, marketplace, 
     service.send_message(marketplace.staff_a, thread.id, "Waiting")
     app.config["NOTIFY_DELAY"] = 300
     start(service, marketplace.staff_a, ConversationType.VENDOR_CUSTOMER, marketplace.customer_a2)
+    queue_marked()  # a worker's pass, which here finds nothing due
     runner = app.test_cli_runner()
     assert "Deleted 0 outbox rows" in runner.invoke(args=["notifications", "purge", "--days", "1"]).output
     db.session.execute(NotificationOutbox.__table__.update().values(created_at=utcnow() - timedelta(days=40)))

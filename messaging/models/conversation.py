@@ -138,6 +138,13 @@ class ConversationParticipant(db.Model):
             sqlite_where=text("participant_type = 'vendor' AND unread_count > 0"),
             postgresql_where=text("participant_type = 'vendor' AND unread_count > 0"),
         ),
+        # The rows with messages not yet queued for email: what the email worker picks up.
+        Index(
+            "ix_participants_email_pending",
+            "email_pending_since",
+            sqlite_where=text("email_pending_since IS NOT NULL"),
+            postgresql_where=text("email_pending_since IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -154,6 +161,13 @@ class ConversationParticipant(db.Model):
         Boolean, default=True, server_default=text("true")
     )
     joined_at = mapped_column(DateTime, default=utcnow, nullable=False)
+    # Messages to this participant that the email worker has not queued yet: marked by the same
+    # UPDATE that counts them unread, so a send writes no outbox row of its own
+    # (messaging/notifications/outbox.py). NULL/0 when there are none.
+    email_pending_since = mapped_column(DateTime, nullable=True)
+    email_first_message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    email_last_message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    email_pending_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # The conversation's shop, copied when the row is made (a conversation's shop never changes):
     # a staff member may work for several shops, and their badge counts the one they act for.
     vendor_id: Mapped[int | None] = mapped_column(Integer, nullable=True)

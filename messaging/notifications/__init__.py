@@ -1,7 +1,8 @@
 """Email notifications of new messages, and replies by email that land in the thread (issue 9).
 
-- :mod:`.outbox`: ``MessageNotificationService.notify_new_message()``, called in the
-  sender's transaction, queues outbox rows (one collecting row per recipient and conversation).
+- :mod:`.outbox`: a send marks its message for the recipients' email on their participant rows,
+  in the UPDATE that counts it unread; the worker turns the marks into outbox rows (one collecting
+  row per recipient and conversation).
 - :mod:`.delivery`: the worker behind ``flask notifications work|send-due``.
 - :mod:`.rendering`, ``templates/emails/``: the emails themselves.
 - :mod:`.tokens`: signed unsubscribe links and reply addresses.

@@ -168,7 +168,7 @@ class ConversationCases:
         self.session.flush()
         message = self.commands.write_message(conversation.id, principal, content, now)
         self.commands.attach_files(message, files, now)
-        self.commands.queue_emails(message, principal, now, new_conversation=True)
+        self.commands.mark_for_email(message, principal)
         live.announce(self.session, live.CONVERSATION_STARTED, conversation.id, message_id=message.id)
         return conversation.id
 

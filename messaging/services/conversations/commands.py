@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import BigInteger, DateTime, and_, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -31,7 +31,7 @@ from messaging.models import (
     MessageAttachment,
     ParticipantType,
 )
-from messaging.notifications.outbox import notification_service
+from messaging.notifications.outbox import email_marks, notification_service
 from messaging.prepared_statements import PreparedStatement, parameter
 from messaging.roles import RolePolicy, policy_for
 from messaging.services import search_backlog
@@ -94,7 +94,7 @@ class ConversationCommands:
         conversation = self._open_conversation(principal, draft, subject, vendor_id, preview_of(content, files), now)
         message = self.write_message(conversation.id, principal, content, now)
         self.attach_files(message, files, now)
-        self.queue_emails(message, principal, now, new_conversation=True)
+        self.mark_for_email(message, principal)
         live.announce(self.session, live.CONVERSATION_STARTED, conversation.id, message_id=message.id)
         return conversation.id
 
@@ -124,8 +124,8 @@ class ConversationCommands:
             self.take_part(conversation_id, principal, now=now)
         message = self.write_message(conversation_id, principal, content, now)
         attachments = self.record_attachments(message, stored, now)
-        others = self._count_unread_for_others(conversation_id, principal)
-        self.queue_emails(message, principal, now, new_conversation=False)
+        # Counted unread and marked for the others' emails in one UPDATE (messaging/notifications/outbox.py).
+        others = self._count_unread_for_others(message, principal)
         # Who may see it, from what the two UPDATEs returned (the sender is a participant by now): no read.
         reach = Reach.of(*counted, [*others, (principal.type, principal.id)])
         live.announce(self.session, live.MESSAGE_POSTED, conversation_id, message_id=message.id, reach=reach)
@@ -285,18 +285,19 @@ class ConversationCommands:
             self.session.flush()
         return attachments
 
-    def _count_unread_for_others(self, conversation_id: int, sender: Principal) -> list[tuple[ParticipantType, int]]:
-        """One more unread for every other participant; returns who they are."""
+    def _count_unread_for_others(self, message: MessageRow, sender: Principal) -> list[tuple[ParticipantType, int]]:
+        """One more unread for every other participant, the message marked for their email; returns who they are."""
         rows = _COUNT_UNREAD_FOR_OTHERS.rows(
-            self.session, in_conversation=conversation_id, sender_type=sender.type, sender_id=sender.id
+            self.session, in_conversation=message.conversation_id, sender_type=sender.type, sender_id=sender.id,
+            announced_message=message.id, announced_at=message.created_at,
         )
         return [tuple(row) for row in rows]
 
-    def queue_emails(self, message: MessageRow, sender: Principal, now: datetime, *, new_conversation: bool) -> None:
-        """Outbox rows for the other participants' emails, in this same transaction (a worker sends them)."""
-        notification_service(self.session).notify_new_message(
-            conversation_id=message.conversation_id, message_id=message.id, sender=sender, now=now,
-            new_conversation=new_conversation,
+    def mark_for_email(self, message: MessageRow, sender: Principal) -> None:
+        """A new conversation's first message marked for the recipients' email, in this same transaction
+        (the worker queues and sends it)."""
+        notification_service(self.session).notify_new_conversation(
+            conversation_id=message.conversation_id, message_id=message.id, sender=sender, now=message.created_at,
         )
 
     def join_as_participant(self, conversation_id: int, principal: Principal, *, now=None) -> ConversationParticipant:
@@ -373,7 +374,10 @@ _COUNT_UNREAD_FOR_OTHERS = PreparedStatement(lambda: (
             _PARTICIPANTS.c.participant_id == parameter("sender_id"),
         ),
     )
-    .values(unread_count=_PARTICIPANTS.c.unread_count + 1)
+    .values(
+        unread_count=_PARTICIPANTS.c.unread_count + 1,
+        **email_marks(parameter("announced_message", BigInteger()), parameter("announced_at", DateTime())),
+    )
     .returning(_PARTICIPANTS.c.participant_type, _PARTICIPANTS.c.participant_id)
 ))
 _INSERT_MESSAGE = PreparedStatement(lambda: (
