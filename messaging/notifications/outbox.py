@@ -123,9 +123,9 @@ _MARK_FOR_OTHERS = (
                         bindparam("announced_at", type_=DateTime())))
     .execution_options(synchronize_session=False)
 )
-# Oldest marks first; SKIP LOCKED: rows another worker is queuing are passed over, not waited for
-# (PostgreSQL; SQLite renders no FOR UPDATE and serialises writers). A send waits for no worker
-# either way but the one holding its rows, and the worker never waits on a send: no deadlock.
+# Oldest marks first; SKIP LOCKED: rows another worker or a send holds are passed over, not waited
+# for (PostgreSQL; SQLite renders no FOR UPDATE and serialises writers). A send may wait, briefly,
+# for the worker queuing its rows; the worker never waits for a send, so the two cannot deadlock.
 _MARKED_ROWS = (
     select(ConversationParticipant.id)
     .where(ConversationParticipant.email_pending_since.is_not(None))
