@@ -230,6 +230,19 @@
     carriedFiles = null;
   }
 
+  // A poll of the thread can be answered after its panel was replaced (closed or reopened here while
+  // the poll was under way). Its poller is no longer on the page and the new panel polls for itself,
+  // so the answer is dropped: htmx would otherwise look for its re-target (#thread-panel) around the
+  // detached poller, fail and throw. Listened to on the poller itself, as events of a detached element
+  // never reach the document.
+  function dropWhenReplaced(event) {
+    if (!event.currentTarget.isConnected) event.preventDefault();
+  }
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail.elt;
+    if (elt && elt.id === "thread-poller") elt.addEventListener("htmx:beforeOnLoad", dropWhenReplaced);
+  });
+
   // ---- "Earlier messages": older messages go in above without moving what the reader was looking at.
   var distanceFromEnd = null;
   document.addEventListener("htmx:beforeRequest", function (event) {

@@ -158,6 +158,37 @@ def test_close_reopen_and_preference_with_htmx(open_session, live_server):
     expect(page.get_by_label("Email me about new messages")).not_to_be_checked()
 
 
+def test_a_poll_answered_after_closing_here_is_dropped_quietly(open_session, live_server):
+    """A thread poll under way while the reader closes the conversation comes back for a panel no
+    longer on the page: nothing is swapped and nothing is thrown (the session fixture fails the
+    test on any console error)."""
+    backstage = Backstage(live_server)
+    conversation_id = backstage.start(
+        backstage.staff("admin@marketplace.test"), ConversationType.ADMIN_CUSTOMER,
+        backstage.customer("dan@example.test", "tech-hub"), unique("Poll under way"),
+    )
+    page = open_session().new_page()
+    sign_in_staff(page, "admin@marketplace.test")
+    page.goto(f"/admin/messages/{conversation_id}")
+    held = []
+
+    def hold_the_first(route):
+        if held:
+            route.continue_()  # the new panel's own polls
+        else:
+            held.append(route)
+
+    page.route(re.compile(rf"/admin/messages/{conversation_id}/updates"), hold_the_first)
+    page.evaluate("htmx.trigger('#thread-poller', 'live-update')")
+    expect(page.locator("#thread-poller.htmx-request")).to_have_count(1)
+    page.get_by_role("button", name="Close conversation").click()
+    expect(page.locator(".closed-notice")).to_be_visible()
+    held[0].continue_()  # answered for the status it asked about ("open"): the whole panel, re-targeted
+    wait_until_htmx_settled(page)
+    expect(page.locator("#thread-messages")).to_contain_text("Closed by Alice Admin")
+    expect(page.get_by_role("button", name="Reopen conversation")).to_be_visible()
+
+
 def test_enter_in_the_compose_subject_sends_the_conversation(open_session, live_server):
     page = open_session().new_page()
     sign_in_staff(page, "gina@greengrocer.test")
