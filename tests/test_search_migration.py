@@ -58,3 +58,41 @@ def test_existing_conversations_are_found_after_the_downgrade_and_after_the_upgr
         assert found(m, "walnut marble") == ["Kitchen refit"]
         db.session.remove()
         db.engine.dispose()
+
+
+def test_postgres_documents_keep_words_without_positions_both_ways(tmp_path):
+    """Migration 0016 (PostgreSQL): a document keeps each word once, so a message's append does not
+    grow it with every repetition; the downgrade builds the documents again with their positions.
+    Either way the same searches find the same conversations."""
+    with empty_database("postgresql", "search_words_only_test", tmp_path) as url:
+        app = create_app("testing", overrides={"SQLALCHEMY_DATABASE_URI": url, "ATTACHMENT_ROOT": str(tmp_path)})
+
+        def document() -> str:
+            with db.engine.connect() as connection:
+                return connection.execute(text("SELECT document::text FROM conversation_search")).scalar()
+
+        with app.app_context():
+            upgrade()
+            ensure_default_settings()
+            m = build_marketplace()
+            service = messaging_service()
+            thread = start(service, m.staff_a, ConversationType.VENDOR_CUSTOMER, m.customer_a, "Walnut worktop",
+                           text="parcel parcel parcel")
+            db.session.commit()
+            before = document()
+            service.send_message(m.customer_a, thread.id, "parcel parcel")
+            db.session.commit()
+            assert document() == before and "'parcel'" in before and "'parcel':" not in before
+            assert found(m, "walnut parc") == ["Walnut worktop"]
+            db.session.remove()
+
+            downgrade(revision="0015_email_marks")
+            assert "'parcel':" in document()  # with its five positions again
+            assert found(m, "walnut parc") == ["Walnut worktop"]
+            db.session.remove()
+
+            upgrade()
+            assert "'parcel':" not in document()
+            assert found(m, "walnut parc") == ["Walnut worktop"]
+            db.session.remove()
+            db.engine.dispose()

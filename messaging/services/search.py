@@ -284,13 +284,40 @@ def include_in_autogenerate(name, type_, parent_names) -> bool:
 # could no longer walk the page's activity index checking one document per conversation by its
 # key, the plan that makes a common word's first page cost under a millisecond. A message there
 # appends to a tsvector (no whole document is parsed again), and a send's cost grew far less with
-# its thread than on SQLite (bench/README.md).
+# its thread than on SQLite (bench/README.md). Since migration 0016 its documents keep each word
+# once, without positions: see keep_words_only.
 def install_search_index(connection, backfill: bool = True) -> None:
     if connection.dialect.name == "postgresql":
         search_index_v1.install_search_index(connection, backfill)
+        keep_words_only(connection)
         return
     for statement in SQLITE_UP + (SQLITE_BACKFILL if backfill else []):
         connection.exec_driver_sql(statement)
+
+
+def keep_words_only(connection) -> None:
+    """PostgreSQL: documents of words without their positions, from now on and for those there are.
+
+    Matching needs no positions (``@@`` with ``&``, ``|`` and prefixes; no phrases, no ranking).
+    With them a document held every occurrence of every word, so each message's append detoasted,
+    merged and wrote back a document that grew with its thread: 0.7–1.0 ms of a send's trigger for
+    a conversation of 30 kB, against 0.10–0.14 ms once stripped (bench/README.md).
+    """
+    for statement in search_index_v1.postgres_functions(positions=False):
+        connection.exec_driver_sql(statement)
+    connection.exec_driver_sql("UPDATE conversation_search SET document = strip(document)")
+    # Rewriting every document left the new index entries in the GIN index's pending list, which
+    # each search scans whole until a vacuum merges it (the admin's "Kim": 94 ms, against 27 after).
+    # Merged here; the dead rows are autovacuum's.
+    connection.exec_driver_sql("SELECT gin_clean_pending_list('ix_conversation_search_fts')")
+    connection.exec_driver_sql("ANALYZE conversation_search")
+
+
+def keep_positions(connection) -> None:
+    """PostgreSQL: back to documents with positions (0016's downgrade), every document built again."""
+    for statement in search_index_v1.postgres_functions(positions=True):
+        connection.exec_driver_sql(statement)
+    connection.exec_driver_sql("SELECT conversation_search_refresh(id) FROM conversations")
 
 
 def remove_search_index(connection) -> None:

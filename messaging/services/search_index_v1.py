@@ -96,23 +96,29 @@ _PG_DOCUMENT_SQL = _DOCUMENT_SQL.replace("group_concat(n, ' ')", "string_agg(n, 
     # PostgreSQL's parser keeps "SKU-7" as a compound with "-7", and "A/1001" as a path: a case
     # reference is split into the words a search is split into, as FTS5 splits it on SQLite.
     "coalesce(c.context_ref, '')", r"regexp_replace(coalesce(c.context_ref, ''), '[^[:alnum:]]+', ' ', 'g')")
-POSTGRES_UP = [
-    "CREATE TABLE conversation_search (conversation_id integer PRIMARY KEY "
-    "REFERENCES conversations (id) ON DELETE CASCADE, document tsvector NOT NULL)",
-    "CREATE INDEX ix_conversation_search_fts ON conversation_search USING gin (document)",
-    f"""CREATE FUNCTION conversation_search_refresh(target integer) RETURNS void LANGUAGE sql AS $$
+
+def postgres_functions(*, positions: bool) -> list[str]:
+    """The two functions behind PostgreSQL's triggers: a conversation's whole document built again,
+    and the writes that call for it. Without ``positions`` (``strip()``) a document keeps each
+    word once, with no list of where it occurs: matching (``@@``, prefixes) needs nothing more,
+    and a message's append no longer rewrites a document that grows with every message."""
+    def vector(text: str) -> str:
+        return f"to_tsvector('simple', {text})" if positions else f"strip(to_tsvector('simple', {text}))"
+
+    return [
+        f"""CREATE OR REPLACE FUNCTION conversation_search_refresh(target integer) RETURNS void LANGUAGE sql AS $$
         INSERT INTO conversation_search (conversation_id, document)
-        SELECT c.id, to_tsvector('simple', {_PG_DOCUMENT_SQL}) FROM conversations c WHERE c.id = target
+        SELECT c.id, {vector(_PG_DOCUMENT_SQL)} FROM conversations c WHERE c.id = target
         ON CONFLICT (conversation_id) DO UPDATE SET document = excluded.document
     $$""",
-    """CREATE FUNCTION conversation_search_on_write() RETURNS trigger LANGUAGE plpgsql AS $$
+        f"""CREATE OR REPLACE FUNCTION conversation_search_on_write() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
         IF TG_TABLE_NAME = 'conversations' THEN
             PERFORM conversation_search_refresh(NEW.id);
         ELSIF TG_TABLE_NAME = 'conversation_participants' THEN
             PERFORM conversation_search_refresh(NEW.conversation_id);
         ELSIF TG_TABLE_NAME = 'messages' AND TG_OP = 'INSERT' THEN
-            UPDATE conversation_search SET document = document || to_tsvector('simple', NEW.content)
+            UPDATE conversation_search SET document = document || {vector("NEW.content")}
              WHERE conversation_id = NEW.conversation_id;
         ELSIF TG_TABLE_NAME = 'messages' THEN
             PERFORM conversation_search_refresh(OLD.conversation_id);
@@ -121,6 +127,15 @@ POSTGRES_UP = [
         END IF;
         RETURN NULL;
     END $$""",
+    ]
+
+
+POSTGRES_UP = [
+    "CREATE TABLE conversation_search (conversation_id integer PRIMARY KEY "
+    "REFERENCES conversations (id) ON DELETE CASCADE, document tsvector NOT NULL)",
+    "CREATE INDEX ix_conversation_search_fts ON conversation_search USING gin (document)",
+    *(definition.replace("CREATE OR REPLACE FUNCTION", "CREATE FUNCTION", 1)
+      for definition in postgres_functions(positions=True)),
     "CREATE TRIGGER conversation_search_conversation AFTER INSERT OR UPDATE OF subject, vendor_id, context_ref, "
     "context_label ON conversations "
     "FOR EACH ROW EXECUTE FUNCTION conversation_search_on_write()",
