@@ -101,7 +101,7 @@ def postgres_functions(*, positions: bool) -> list[str]:
     """The two functions behind PostgreSQL's triggers: a conversation's whole document built again,
     and the writes that call for it. Without ``positions`` (``strip()``) a document keeps each
     word once, with no list of where it occurs: matching (``@@``, prefixes) needs nothing more,
-    and a message's append no longer rewrites a document that grows with every message."""
+    and a message's append no longer rewrites every earlier occurrence of every word."""
     def vector(text: str) -> str:
         return f"to_tsvector('simple', {text})" if positions else f"strip(to_tsvector('simple', {text}))"
 
