@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 from messaging.identity import Principal
 from messaging.models import ConversationParticipant
 from messaging.models.notifications import NotificationOutbox, NotificationPreference, OutboxStatus
+from messaging.prepared_statements import parameter
 from messaging.read_connection import connection_for
 
 _PARTICIPANTS = ConversationParticipant.__table__
@@ -92,21 +93,20 @@ def _seconds_modifier(interval: timedelta) -> str:
     return f"+{interval.total_seconds()} seconds"
 
 
-def _others(sender_type, sender_id):
-    return ~and_(
-        ConversationParticipant.participant_type == sender_type,
-        ConversationParticipant.participant_id == sender_id,
-    )
-
-
-_OTHERS_IN_CONVERSATION = (
-    ConversationParticipant.conversation_id == bindparam("in_conversation"),
-    _others(bindparam("sender_type"), bindparam("sender_id")),
+# Everyone in the conversation but the sender: whom a message counts unread for, and whose email
+# it marks (the send's UPDATE, messaging/services/conversations/commands.py, and a new conversation's).
+# Not "conversation_id" as a parameter: an UPDATE keeps its columns' names for the SET clause.
+OTHERS_IN_CONVERSATION = (
+    _PARTICIPANTS.c.conversation_id == parameter("in_conversation"),
+    ~and_(
+        _PARTICIPANTS.c.participant_type == parameter("sender_type"),
+        _PARTICIPANTS.c.participant_id == parameter("sender_id"),
+    ),
 )
 _APPLY_NEW_CONVERSATION_DEFAULTS = (
     update(ConversationParticipant)
     .where(
-        *_OTHERS_IN_CONVERSATION,
+        *OTHERS_IN_CONVERSATION,
         exists().where(
             NotificationPreference.participant_type == ConversationParticipant.participant_type,
             NotificationPreference.account_id == ConversationParticipant.participant_id,
@@ -118,7 +118,7 @@ _APPLY_NEW_CONVERSATION_DEFAULTS = (
 )
 _MARK_FOR_OTHERS = (
     update(ConversationParticipant)
-    .where(*_OTHERS_IN_CONVERSATION)
+    .where(*OTHERS_IN_CONVERSATION)
     .values(email_marks(bindparam("announced_message", type_=BigInteger()),
                         bindparam("announced_at", type_=DateTime())))
     .execution_options(synchronize_session=False)

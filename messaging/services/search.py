@@ -288,8 +288,13 @@ def include_in_autogenerate(name, type_, parent_names) -> bool:
 # once, without positions: see keep_words_only.
 def install_search_index(connection, backfill: bool = True) -> None:
     if connection.dialect.name == "postgresql":
-        search_index_v1.install_search_index(connection, backfill)
-        keep_words_only(connection)
+        # The first index's table and triggers, whose functions then build documents without
+        # positions, before any document is built.
+        search_index_v1.install_search_index(connection, backfill=False)
+        for statement in search_index_v1.postgres_functions(positions=False):
+            connection.exec_driver_sql(statement)
+        if backfill:
+            connection.exec_driver_sql(search_index_v1.postgres_backfill(positions=False))
         return
     for statement in SQLITE_UP + (SQLITE_BACKFILL if backfill else []):
         connection.exec_driver_sql(statement)
@@ -317,7 +322,8 @@ def keep_positions(connection) -> None:
     """PostgreSQL: back to documents with positions (0016's downgrade), every document built again."""
     for statement in search_index_v1.postgres_functions(positions=True):
         connection.exec_driver_sql(statement)
-    connection.exec_driver_sql("SELECT conversation_search_refresh(id) FROM conversations")
+    connection.exec_driver_sql("DELETE FROM conversation_search")
+    connection.exec_driver_sql(search_index_v1.postgres_backfill(positions=True))
 
 
 def remove_search_index(connection) -> None:

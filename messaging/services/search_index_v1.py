@@ -97,13 +97,18 @@ _PG_DOCUMENT_SQL = _DOCUMENT_SQL.replace("group_concat(n, ' ')", "string_agg(n, 
     # reference is split into the words a search is split into, as FTS5 splits it on SQLite.
     "coalesce(c.context_ref, '')", r"regexp_replace(coalesce(c.context_ref, ''), '[^[:alnum:]]+', ' ', 'g')")
 
+def _vector(text: str, positions: bool) -> str:
+    """``text`` as a PostgreSQL document. Without ``positions`` (``strip()``) it keeps each word once,
+    with no list of where it occurs: matching (``@@``, prefixes) needs nothing more, and a message's
+    append no longer rewrites every earlier occurrence of every word."""
+    return f"to_tsvector('simple', {text})" if positions else f"strip(to_tsvector('simple', {text}))"
+
+
 def postgres_functions(*, positions: bool) -> list[str]:
     """The two functions behind PostgreSQL's triggers: a conversation's whole document built again,
-    and the writes that call for it. Without ``positions`` (``strip()``) a document keeps each
-    word once, with no list of where it occurs: matching (``@@``, prefixes) needs nothing more,
-    and a message's append no longer rewrites every earlier occurrence of every word."""
+    and the writes that call for it."""
     def vector(text: str) -> str:
-        return f"to_tsvector('simple', {text})" if positions else f"strip(to_tsvector('simple', {text}))"
+        return _vector(text, positions)
 
     return [
         f"""CREATE OR REPLACE FUNCTION conversation_search_refresh(target integer) RETURNS void LANGUAGE sql AS $$
@@ -146,10 +151,15 @@ POSTGRES_UP = [
     "CREATE TRIGGER conversation_search_vendor AFTER UPDATE OF name ON vendors "
     "FOR EACH ROW EXECUTE FUNCTION conversation_search_on_write()",
 ]
-POSTGRES_BACKFILL = [
-    f"INSERT INTO conversation_search (conversation_id, document) "
-    f"SELECT c.id, to_tsvector('simple', {_PG_DOCUMENT_SQL}) FROM conversations c ON CONFLICT DO NOTHING",
-]
+
+
+def postgres_backfill(*, positions: bool) -> str:
+    """Every conversation's document that is missing, built at once."""
+    return (f"INSERT INTO conversation_search (conversation_id, document) "
+            f"SELECT c.id, {_vector(_PG_DOCUMENT_SQL, positions)} FROM conversations c ON CONFLICT DO NOTHING")
+
+
+POSTGRES_BACKFILL = [postgres_backfill(positions=True)]
 POSTGRES_DOWN = [
     "DROP TRIGGER IF EXISTS conversation_search_vendor ON vendors",
     "DROP TRIGGER IF EXISTS conversation_search_message ON messages",

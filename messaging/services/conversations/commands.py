@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 
-from sqlalchemy import BigInteger, DateTime, and_, insert, select, update
+from sqlalchemy import BigInteger, DateTime, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -31,7 +31,7 @@ from messaging.models import (
     MessageAttachment,
     ParticipantType,
 )
-from messaging.notifications.outbox import email_marks, notification_service
+from messaging.notifications.outbox import OTHERS_IN_CONVERSATION, email_marks, notification_service
 from messaging.prepared_statements import PreparedStatement, parameter
 from messaging.roles import RolePolicy, policy_for
 from messaging.services import search_backlog
@@ -366,14 +366,7 @@ _COUNT_MESSAGE_WHILE_OPEN = {principal_type: PreparedStatement(partial(_count_me
                              for principal_type in ParticipantType}
 _COUNT_UNREAD_FOR_OTHERS = PreparedStatement(lambda: (
     update(_PARTICIPANTS)
-    .where(
-        # Not "conversation_id": an UPDATE keeps its columns' names for the SET clause.
-        _PARTICIPANTS.c.conversation_id == parameter("in_conversation"),
-        ~and_(
-            _PARTICIPANTS.c.participant_type == parameter("sender_type"),
-            _PARTICIPANTS.c.participant_id == parameter("sender_id"),
-        ),
-    )
+    .where(*OTHERS_IN_CONVERSATION)
     .values(
         unread_count=_PARTICIPANTS.c.unread_count + 1,
         **email_marks(parameter("announced_message", BigInteger()), parameter("announced_at", DateTime())),
