@@ -7,6 +7,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 
+from messaging import rate_limit_memory  # noqa: F401  (importing it makes it the storage of memory://)
 from messaging.planned_once import RequestSession
 
 # Named constraints keep Alembic migrations identical on SQLite and PostgreSQL
