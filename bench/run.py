@@ -265,6 +265,13 @@ def restore(db, marks, saved, dialect):
     s.commit()
 
 
+def as_requested(app, operation: str):
+    """The context a request for ``operation`` gives the service: a send's POST, else a page's GET.
+    A GET reads through the connections of reads until it writes (messaging/read_connection.py:
+    on a SQLite file they read through a memory map, on PostgreSQL they plan once), as served."""
+    return app.test_request_context(method="POST" if operation.startswith("send") else "GET")
+
+
 def measure_url(url, args):
     from sqlalchemy import event
 
@@ -278,6 +285,7 @@ def measure_url(url, args):
     profiles: dict[tuple[str, str], StatementProfile] = {}
     with app.app_context():
         engine = db.engine
+        engines = list(db.engines.values())
         dialect = engine.dialect.name
         principals, threads, sends, facts = pick_subjects(db)
         server_cpu = backend_cpu_reader(db, dialect)
@@ -288,11 +296,9 @@ def measure_url(url, args):
 
     current: dict = {"profile": None}
 
-    @event.listens_for(engine, "before_cursor_execute")
     def _before(conn, cursor, statement, parameters, context, executemany):
         conn.info["bench_started"] = time.perf_counter()
 
-    @event.listens_for(engine, "after_cursor_execute")
     def _after(conn, cursor, statement, parameters, context, executemany):
         profile = current["profile"]
         if profile is not None:
@@ -301,10 +307,13 @@ def measure_url(url, args):
             profile.counts[statement] += 1
             profile.params[statement] = parameters
 
+    for each_engine in engines:  # on a SQLite file the reads' mapped engine too, on PostgreSQL planned_once
+        event.listen(each_engine, "before_cursor_execute", _before)
+        event.listen(each_engine, "after_cursor_execute", _after)
     try:
         # Touch everything once so the first measured operation does not pay for a cold file cache.
-        for op in ops.values():
-            with app.app_context():
+        for (name, _), op in ops.items():
+            with as_requested(app, name):
                 op(messaging_service(), 0)
         # Round robin over the operations, so a burst of load from elsewhere on the machine
         # spreads over all of them instead of spoiling one.
@@ -314,7 +323,7 @@ def measure_url(url, args):
         cpu_samples = {key: [] for key in ops}
         for i in range(args.warmup + args.iterations):
             for key, op in ops.items():
-                with app.app_context():
+                with as_requested(app, key[0]):
                     service = messaging_service()
                     server_started = server_cpu()
                     cpu_started = time.thread_time()
@@ -333,13 +342,14 @@ def measure_url(url, args):
                 profile = StatementProfile()
                 current["profile"] = profile
                 for i in range(args.profile_iterations):
-                    with app.app_context():
+                    with as_requested(app, name):
                         op(messaging_service(), i)
                 current["profile"] = None
                 profiles[(name, role)] = profile
     finally:
-        event.remove(engine, "before_cursor_execute", _before)
-        event.remove(engine, "after_cursor_execute", _after)
+        for each_engine in engines:
+            event.remove(each_engine, "before_cursor_execute", _before)
+            event.remove(each_engine, "after_cursor_execute", _after)
         with app.app_context():
             restore(db, marks, saved, dialect)
         shutil.rmtree(upload_root, ignore_errors=True)
@@ -351,7 +361,8 @@ def measure_url(url, args):
         with app.app_context():
             report_extra.append(explain_report(db, profiles, dialect))
     with app.app_context():
-        db.engine.dispose()
+        for each_engine in db.engines.values():
+            each_engine.dispose()
     return dialect, results, facts, "\n".join(report_extra)
 
 
