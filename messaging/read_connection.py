@@ -25,9 +25,7 @@ in-process; 27 against 136 µs median), besides the second pool checkout (in-pro
 sends alternated in batches: 2,358 against 2,888 µs per send).
 
 On PostgreSQL the read connection comes from the ``planned_once`` engine, whose connections
-plan each prepared statement once (:mod:`messaging.planned_once`); on a SQLite database file,
-from the ``mapped_reads`` engine, whose connections read through a memory map
-(:mod:`messaging.sqlite_mapped_reads`).
+plan each prepared statement once (:mod:`messaging.planned_once`).
 
 Outside a request (the CLI, the email workers) every statement runs in the Session, as before.
 
@@ -39,13 +37,12 @@ it cost a send about 35 µs in all, inside SQLite's one writer's turn
 """
 from flask import Flask, g, has_request_context, request
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.orm import Session, SessionTransaction, scoped_session
 
 from messaging import sqlite_write_lock
 from messaging.extensions import db
 from messaging.planned_once import PLANNED_ONCE_BIND, READ_ONLY_METHODS
-from messaging.sqlite_mapped_reads import MAPPED_READS_BIND
 
 _HELD = "_read_connection"
 # Session.info key of the connection its current transaction runs on.
@@ -59,7 +56,7 @@ def connection_for(session: Session | scoped_session, writes: bool) -> Connectio
         return _transaction_connection(session)
     held = g.get(_HELD)
     if held is None:
-        held = _read_engine().connect()
+        held = db.engines.get(PLANNED_ONCE_BIND, db.engine).connect()
         if held.dialect.name == "postgresql":
             # No BEGIN before and no ROLLBACK after the reads; the pool restores the
             # connection's isolation when it takes it back. (SQLite needs nothing: its driver
@@ -67,11 +64,6 @@ def connection_for(session: Session | scoped_session, writes: bool) -> Connectio
             held = held.execution_options(isolation_level="AUTOCOMMIT")
         setattr(g, _HELD, held)
     return held
-
-
-def _read_engine() -> Engine:
-    engines = db.engines
-    return engines.get(PLANNED_ONCE_BIND) or engines.get(MAPPED_READS_BIND) or db.engine
 
 
 def _transaction_connection(session: Session | scoped_session) -> Connection:

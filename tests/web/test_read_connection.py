@@ -1,7 +1,6 @@
 """A request reads through a connection of its own until it writes (messaging/read_connection.py):
 polls open no transaction, every connection goes back to the pool, a request that writes reads
 what it wrote, and one that comes to write (a POST) reads on the connection it writes on."""
-import pytest
 from flask import g
 from sqlalchemy import event, text
 from sqlalchemy.pool import StaticPool
@@ -10,8 +9,6 @@ from messaging.extensions import db
 from messaging.models import ConversationType
 from messaging.planned_once import PLANNED_ONCE_BIND
 from messaging.services import messaging_service
-from messaging.sqlite_mapped_reads import MAPPED_READS_BIND
-from tests.conftest import uses_postgres
 from tests.factories import build_marketplace, start
 from tests.postgres_databases import scratch_postgres_app
 from tests.web.page_support import HTMX, sign_in_staff
@@ -128,36 +125,3 @@ def test_on_postgresql_polls_and_sends_are_planned_once_and_searches_for_their_w
                 with app.test_request_context(method=method):
                     assert db.session.execute(text("SHOW plan_cache_mode")).scalar() == planning
                     db.session.remove()
-
-
-@pytest.mark.sqlite_file_database
-def test_on_a_sqlite_file_polls_read_through_the_map_and_sends_do_not(app, vendor_client, caller, marketplace, threads):
-    """Every commit made each mapped connection unmap and map the whole file again at its next read
-    (messaging/sqlite_mapped_reads.py): what writes stays off the map, what only reads keeps it."""
-    if uses_postgres():
-        pytest.skip("SQLite's memory map")
-    thread_id = threads["vendor_customer"].id
-    api = caller(marketplace.customer_a)
-    mapped, unmapped = db.engines[MAPPED_READS_BIND], db.engine
-    statements = {mapped: 0, unmapped: 0}
-
-    def counted(engine):
-        def count(_connection, _cursor, statement, *_):
-            statements[engine] += 1
-        return count
-
-    listeners = {engine: counted(engine) for engine in statements}
-    db.session.remove()  # the test's own, with what it built
-    for engine, listener in listeners.items():
-        event.listen(engine, "before_cursor_execute", listener)
-    try:
-        assert vendor_client.get("/vendor/messages/unread-badge", headers=HTMX).status_code == 200
-        assert vendor_client.get("/vendor/messages", headers=HTMX).status_code == 200
-        polled = dict(statements)
-        assert api.post(f"/{thread_id}/messages", json={"content": "Written unmapped"}).status_code == 201
-        sent = {engine: statements[engine] - polled[engine] for engine in statements}
-    finally:
-        for engine, listener in listeners.items():
-            event.remove(engine, "before_cursor_execute", listener)
-    assert polled[mapped] >= 2 and polled[unmapped] == 0
-    assert sent[mapped] == 0 and sent[unmapped] >= 3
