@@ -267,8 +267,8 @@ def restore(db, marks, saved, dialect):
 
 def as_requested(app, operation: str):
     """The context a request for ``operation`` gives the service: a send's POST, else a page's GET.
-    A GET reads through the connections of reads until it writes (messaging/read_connection.py:
-    on a SQLite file they read through a memory map, on PostgreSQL they plan once), as served."""
+    A GET reads through the request's read connection until it writes (messaging/read_connection.py;
+    on PostgreSQL one of the planned_once engine, which plans each statement once), as served."""
     return app.test_request_context(method="POST" if operation.startswith("send") else "GET")
 
 
@@ -307,7 +307,7 @@ def measure_url(url, args):
             profile.counts[statement] += 1
             profile.params[statement] = parameters
 
-    for each_engine in engines:  # on a SQLite file the reads' mapped engine too, on PostgreSQL planned_once
+    for each_engine in engines:  # on PostgreSQL the planned_once engine's too
         event.listen(each_engine, "before_cursor_execute", _before)
         event.listen(each_engine, "after_cursor_execute", _after)
     try:

@@ -4,7 +4,7 @@ limits' ``MemoryStorage`` (the storage behind ``RATELIMIT_STORAGE_URI=memory://`
 default) drops expired entries on a ``threading.Timer`` of 10 ms, which every hit starts afresh
 once the last one has run: under a steady stream of sends, each process started a new OS thread
 about every 10 ms, to scan every key while holding the GIL (strace of one gunicorn worker:
-339 threads created in 5 s; py-spy and cProfile: a thread start in one send of five). Under
+339 threads created in 5 s; cProfile in-process: a thread start in one send of five). Under
 gthread workers each of those threads also competed with the request threads for the GIL.
 
 The counts never depended on that sweep: a moving window counts only the entries inside it,
