@@ -10,7 +10,8 @@ gthread workers each of those threads also competed with the request threads for
 The counts never depended on that sweep: a moving window counts only the entries inside it,
 and a fixed window's counter is dropped by the read that finds it expired. The sweep only frees
 memory. Here it runs in the hit that finds it due, at most once every ``SWEEP_SECONDS``, by one
-thread at a time; an entry outlives its window by that much at most.
+thread at a time; an entry outlives its window by that much at most, and a key whose entries
+have all expired goes with them (limits' sweep kept it, empty, for the life of the process).
 
 Registered for the ``memory`` scheme, so ``memory://`` means this storage wherever the app runs.
 """
@@ -38,5 +39,15 @@ class SweptWhenUsedMemoryStorage(MemoryStorage):
         try:
             self._next_sweep = now + SWEEP_SECONDS
             self._MemoryStorage__expire_events()
+            self._forget_emptied_keys()
         finally:
             self._sweeping.release()
+
+    def _forget_emptied_keys(self) -> None:
+        # limits' sweep leaves an emptied key's list in place: one key for every account and every
+        # address that ever signed in or sent, for the life of the process.
+        for key in [key for key, entries in self.events.items() if not entries]:
+            with self.locks[key]:
+                if not self.events.get(key):
+                    self.events.pop(key, None)
+                    self.locks.pop(key, None)
