@@ -291,8 +291,7 @@ def install_search_index(connection, backfill: bool = True) -> None:
         # The first index's table and triggers, whose functions then build documents without
         # positions, before any document is built.
         search_index_v1.install_search_index(connection, backfill=False)
-        for statement in search_index_v1.postgres_functions(positions=False):
-            connection.exec_driver_sql(statement)
+        _define_postgres_functions(connection, positions=False)
         if backfill:
             connection.exec_driver_sql(search_index_v1.postgres_backfill(positions=False))
         return
@@ -308,8 +307,7 @@ def keep_words_only(connection) -> None:
     merged and wrote back a document that grew with its thread: 0.7–1.0 ms of a send's trigger for
     a conversation of 30 kB, against 0.10–0.14 ms once stripped (bench/README.md).
     """
-    for statement in search_index_v1.postgres_functions(positions=False):
-        connection.exec_driver_sql(statement)
+    _define_postgres_functions(connection, positions=False)
     connection.exec_driver_sql("UPDATE conversation_search SET document = strip(document)")
     # Rewriting every document left the new index entries in the GIN index's pending list, which
     # each search scans whole until a vacuum merges it (the admin's "Kim": 94 ms, against 27 after).
@@ -320,10 +318,15 @@ def keep_words_only(connection) -> None:
 
 def keep_positions(connection) -> None:
     """PostgreSQL: back to documents with positions (0016's downgrade), every document built again."""
-    for statement in search_index_v1.postgres_functions(positions=True):
-        connection.exec_driver_sql(statement)
+    _define_postgres_functions(connection, positions=True)
     connection.exec_driver_sql("DELETE FROM conversation_search")
     connection.exec_driver_sql(search_index_v1.postgres_backfill(positions=True))
+
+
+def _define_postgres_functions(connection, *, positions: bool) -> None:
+    """The trigger functions that build PostgreSQL's documents, with or without positions."""
+    for statement in search_index_v1.postgres_functions(positions=positions):
+        connection.exec_driver_sql(statement)
 
 
 def remove_search_index(connection) -> None:
