@@ -99,7 +99,7 @@ class PreparedStatement:
 
     def _execute(self, session: Session, parameters: dict) -> tuple[_Compiled, list, int]:
         if self._writes is None:
-            self._writes = bool(self._build().is_dml)
+            self._writes = _writes_anything(self._build())
         connection = connection_for(session, self._writes)
         compiled = self._compiled_for(connection.dialect)
         return (compiled, *_run(connection, compiled.sql, compiled.arguments(parameters),
@@ -200,6 +200,22 @@ def _result_conversion(column_type, dialect) -> Callable | None:
     if convert is None or not isinstance(column_type, sqltypes.Enum):
         return convert
     return _StoredEnumValues(convert, column_type.enums).__getitem__
+
+
+def _writes_anything(statement: Executable) -> bool:
+    """An INSERT, UPDATE or DELETE, or a SELECT holding one (PostgreSQL's data-modifying WITH)."""
+    return any(getattr(element, "is_dml", False) for element in visitors.iterate(statement))
+
+
+def with_fixed_values_inline(statement: Executable) -> Executable:
+    """``statement``, its fixed values marked in place to be written into its text.
+
+    The compile marks them on a copy. A statement that names one CTE in two places (as a FROM and
+    through a column, which still points to the original) needs them marked on the original too:
+    SQLAlchemy refuses two CTEs of one name that differ.
+    """
+    visitors.traverse(statement, {}, {"bindparam": _inline_fixed_value})
+    return statement
 
 
 def _inline_fixed_value(bind: BindParameter) -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 
-from sqlalchemy import BigInteger, DateTime, insert, select, update
+from sqlalchemy import BigInteger, DateTime, insert, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -32,7 +32,7 @@ from messaging.models import (
     ParticipantType,
 )
 from messaging.notifications.outbox import OTHERS_IN_CONVERSATION, email_marks, notification_service
-from messaging.prepared_statements import PreparedStatement, parameter
+from messaging.prepared_statements import PreparedStatement, parameter, with_fixed_values_inline
 from messaging.roles import RolePolicy, policy_for
 from messaging.services import search_backlog
 from messaging.services.attachments import MessageAttachmentService, StoredFile, Upload, ValidatedFile
@@ -122,13 +122,22 @@ class ConversationCommands:
         # Files go to disk before the first write: writing them holds no row lock (PostgreSQL)
         # and keeps no other writer waiting (SQLite's one writer, messaging/sqlite_write_lock.py).
         stored = self.store_files(conversation_id, files, now)
-        counted, is_participant = self._record_activity(principal, conversation_id, now, preview_of(content, files))
-        if not is_participant:
-            self.take_part(conversation_id, principal, now=now)
-        message = self.write_message(conversation_id, principal, content, now)
+        preview = preview_of(content, files)
+        if self.session.get_bind().dialect.name == "postgresql":
+            # The three writes below in one round trip, while the conversation's row is locked; a
+            # caller taking part for the first time gets no message from it, and joins first.
+            counted, message, others = self._post_in_one_statement(principal, conversation_id, content, now, preview)
+            is_participant = message is not None
+        else:
+            counted, is_participant = self._record_activity(principal, conversation_id, now, preview)
+            message = None
+        if message is None:
+            if not is_participant:
+                self.take_part(conversation_id, principal, now=now)
+            message = self.write_message(conversation_id, principal, content, now)
+            # Counted unread and marked for the others' emails in one UPDATE (messaging/notifications/outbox.py).
+            others = self._count_unread_for_others(message, principal)
         attachments = self.record_attachments(message, stored, now)
-        # Counted unread and marked for the others' emails in one UPDATE (messaging/notifications/outbox.py).
-        others = self._count_unread_for_others(message, principal)
         # Who may see it, from what the two UPDATEs returned (the sender is a participant by now): no read.
         reach = Reach.of(*counted, [*others, (principal.type, principal.id)])
         live.announce(self.session, live.MESSAGE_POSTED, conversation_id, message_id=message.id, reach=reach)
@@ -228,6 +237,33 @@ class ConversationCommands:
             raise ConversationClosed()
         *reach, own_row_id = counted[0]
         return tuple(reach), own_row_id is not None
+
+    def _post_in_one_statement(
+        self, principal: Principal, conversation_id: int, content: str, now: datetime, preview: str
+    ) -> tuple[tuple, MessageRow | None, list[tuple[ParticipantType, int]]]:
+        """PostgreSQL: :meth:`_record_activity`, :meth:`write_message` and :meth:`_count_unread_for_others`
+        in one statement, one round trip instead of three while the conversation's row is locked.
+
+        Returns what decides who sees the message, the message, and the others it was counted
+        unread for. A caller who has not taken part yet gets the conversation counted and no
+        message: they join first, and the message and its unread counts follow as on SQLite.
+        """
+        rows = _POST_IN_ONE_STATEMENT[principal.type].rows(
+            self.session, conversation_id=conversation_id, in_conversation=conversation_id, now=now, preview=preview,
+            by_type=principal.type, by_id=principal.id, sender_type=principal.type, sender_id=principal.id,
+            text=content, system=False, at=now, **caller_parameters(principal),
+        )
+        if not rows:
+            load_scoped(self.session, principal, conversation_id)  # NotFound when it is not theirs to see
+            raise ConversationClosed()
+        first = rows[0]
+        reach = (first.conversation_type, first.vendor_id, first.escalated_at, first.resolved_at)
+        if first.message_id is None:
+            return reach, None, []
+        message = MessageRow(id=first.message_id, conversation_id=conversation_id, sender_type=principal.type,
+                             sender_id=principal.id, content=content, is_system_message=False, created_at=now)
+        others = [(row.participant_type, row.participant_id) for row in rows if row.participant_type is not None]
+        return reach, message, others
 
     def _set_status(self, conversation_id: int, new_status: ConversationStatus, now: datetime) -> bool:
         """False when a concurrent request made the same change first: nothing more to record."""
@@ -360,7 +396,7 @@ def _count_message_while_open(principal_type: ParticipantType):
         .returning(
             _CONVERSATIONS.c.conversation_type, _CONVERSATIONS.c.vendor_id,
             _CONVERSATIONS.c.escalated_at, _CONVERSATIONS.c.resolved_at,
-            own_row_id_by_id(principal_type),
+            own_row_id_by_id(principal_type).label("own_row_id"),
         )
     )
 
@@ -389,6 +425,48 @@ _INSERT_MESSAGE = PreparedStatement(lambda: (
     )
     .returning(_MESSAGES.c.id)
 ))
+
+
+
+def _post_in_one_statement(principal_type: ParticipantType):
+    """The three writes of a message in a conversation the caller has taken part in, chained
+    (PostgreSQL runs data-modifying WITH clauses; SQLite does not): the conversation's counters,
+    guarded as :func:`_count_message_while_open`; the message, only where that counted it and
+    the caller already has a row; the others' unread counts and email marks, only where the
+    message was written. One row per other participant (one with theirs NULL if there is none);
+    none when the guard refused."""
+    counted = _count_message_while_open(principal_type).cte("counted")
+    written = (
+        insert(_MESSAGES)
+        .from_select(
+            ["conversation_id", "sender_type", "sender_id", "content", "is_system_message", "created_at"],
+            select(*(parameter(name, _MESSAGES.c[column].type) for name, column in (
+                ("in_conversation", "conversation_id"), ("by_type", "sender_type"), ("by_id", "sender_id"),
+                ("text", "content"), ("system", "is_system_message"), ("at", "created_at"),
+            ))).where(counted.c.own_row_id.is_not(None)),
+        )
+        .returning(_MESSAGES.c.id)
+        .cte("written")
+    )
+    others = (
+        update(_PARTICIPANTS)
+        .where(*OTHERS_IN_CONVERSATION)
+        .values(unread_count=_PARTICIPANTS.c.unread_count + 1, **email_marks(written.c.id, parameter("at", DateTime())))
+        .returning(_PARTICIPANTS.c.participant_type, _PARTICIPANTS.c.participant_id)
+        .cte("others")
+    )
+    return (
+        select(counted.c.conversation_type, counted.c.vendor_id, counted.c.escalated_at, counted.c.resolved_at,
+               written.c.id.label("message_id"), others.c.participant_type, others.c.participant_id)
+        .select_from(counted.outerjoin(written, true()).outerjoin(others, true()))
+    )
+
+
+_POST_IN_ONE_STATEMENT = {
+    principal_type: PreparedStatement(lambda principal_type=principal_type: with_fixed_values_inline(
+        _post_in_one_statement(principal_type)))
+    for principal_type in ParticipantType
+}
 
 
 def _text_alone(content: str | None, uploads) -> str | None:
