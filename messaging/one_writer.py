@@ -8,8 +8,8 @@ again. So the Session of a request that comes to write (any method but GET, HEAD
 as :mod:`messaging.planned_once` tells them apart) runs on an engine of its own whose pool holds
 one connection: the writes of a process follow one another on it, and it only finds the
 database changed when another process wrote. Measured in-process, four threads sending to one
-thread: 1,160–1,250 µs of CPU per send on connections of their own, 860–890 µs on the shared
-one, against 770–860 µs for a single thread; and over HTTP (bench/http_load.py, gthread
+thread: 1,155–1,333 µs of CPU per send on connections of their own, 857–923 µs on the shared
+one, against 768–782 µs for a single thread; and over HTTP (bench/http_load.py, gthread
 workers) 857–872 against 1,082–1,083 sends a second (bench/README.md).
 
 Writes wait for one another in any case: SQLite has one writer at a time

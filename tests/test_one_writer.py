@@ -139,17 +139,23 @@ def test_a_slow_upload_holds_up_no_other_sender(file_app):
     assert messages_saying(app, "invoice") == 1
 
 
+def send_while_held_up(app, world, held: HeldUp, held_request, who: str = "staff", text: str = "Meanwhile, a reply."):
+    """Start ``held_request`` on a thread of its own; once it waits at ``held``, send; then let it go
+    on. Both answers, the held request's first."""
+    with ThreadPoolExecutor(1) as pool:
+        held_answer = pool.submit(held_request)
+        assert held.reached.wait(STUCK_SECONDS)
+        reply = send(app, world, who, text)
+        held.released.set()
+        return held_answer.result(STUCK_SECONDS), reply
+
+
 def test_a_sign_in_holds_up_no_sender_while_it_checks_the_password(file_app, monkeypatch):
     app, world = file_app
     hashing = HeldUp(accounts.check_password_hash)
     monkeypatch.setattr(accounts, "check_password_hash", hashing)
-    with ThreadPoolExecutor(1) as pool:
-        signing_in = pool.submit(app.test_client().post, "/api/v1/auth/token", json={
-            "email": "staff@a.example", "password": PASSWORD, "vendor_code": "shop-a"})
-        assert hashing.reached.wait(STUCK_SECONDS)
-        reply = send(app, world)
-        hashing.released.set()
-        token = signing_in.result(STUCK_SECONDS)
+    token, reply = send_while_held_up(app, world, hashing, lambda: app.test_client().post(
+        "/api/v1/auth/token", json={"email": "staff@a.example", "password": PASSWORD, "vendor_code": "shop-a"}))
     assert reply.status_code == 201
     assert token.status_code == 200 and token.get_json()["token"]
 
@@ -158,16 +164,11 @@ def test_a_file_being_checked_holds_up_no_sender(file_app, monkeypatch):
     app, world = file_app
     checking = HeldUp(MessageAttachmentService.validate_all)
     monkeypatch.setattr(MessageAttachmentService, "validate_all", lambda service, uploads: checking(service, uploads))
-    with ThreadPoolExecutor(1) as pool:
-        upload = pool.submit(
-            app.test_client().post, f"/api/v1/shop/messages/{world['conversation']}/messages",
-            data={"content": "invoice", "attachments": [(io.BytesIO(PDF), "invoice.pdf")]},
-            content_type="multipart/form-data", headers={"Authorization": world["customer"]})
-        assert checking.reached.wait(STUCK_SECONDS)
-        reply = send(app, world, "staff", "Meanwhile, a reply.")
-        checking.released.set()
-        assert upload.result(STUCK_SECONDS).status_code == 201
-    assert reply.status_code == 201
+    upload, reply = send_while_held_up(app, world, checking, lambda: app.test_client().post(
+        f"/api/v1/shop/messages/{world['conversation']}/messages",
+        data={"content": "invoice", "attachments": [(io.BytesIO(PDF), "invoice.pdf")]},
+        content_type="multipart/form-data", headers={"Authorization": world["customer"]}))
+    assert (upload.status_code, reply.status_code) == (201, 201)
     assert messages_saying(app, "invoice") == 1
 
 
@@ -176,15 +177,11 @@ def test_a_writer_that_cannot_have_the_connection_in_time_answers_503_and_keeps_
     # Held up between its message's INSERT and its commit.
     writing = HeldUp(search_backlog.index_after_commit)
     monkeypatch.setattr(search_backlog, "index_after_commit", writing)
-    with ThreadPoolExecutor(1) as pool:
-        first = pool.submit(send, app, world, "staff", "First in line.")
-        assert writing.reached.wait(STUCK_SECONDS)
-        refused = send(app, world, "customer", "Too late.")
-        writing.released.set()
-        assert first.result(STUCK_SECONDS).status_code == 201
+    first, refused = send_while_held_up(app, world, writing, lambda: send(app, world, "staff", "First in line."),
+                                        who="customer", text="Too late.")
+    assert first.status_code == 201
     assert refused.status_code == 503
     assert refused.headers["Retry-After"] == "5"
     assert refused.get_json()["error"]["code"] == "service_unavailable"
     assert messages_saying(app, "Too late.") == 0
     assert send(app, world, "customer", "Too late.").status_code == 201  # tried again, it goes through
-

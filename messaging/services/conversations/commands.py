@@ -427,7 +427,6 @@ _INSERT_MESSAGE = PreparedStatement(lambda: (
 ))
 
 
-
 def _post_in_one_statement(principal_type: ParticipantType):
     """The three writes of a message in a conversation the caller has taken part in, chained
     (PostgreSQL runs data-modifying WITH clauses; SQLite does not): the conversation's counters,
