@@ -57,10 +57,6 @@ class Config:
     # On a SQLite database file, a thread of each process checkpoints the WAL this often, outside
     # the writers' turns (messaging/sqlite_checkpoints.py); 0 leaves it to SQLite, inside commits.
     SQLITE_CHECKPOINT_SECONDS = float(os.environ.get("SQLITE_CHECKPOINT_SECONDS", 0.05))
-    # On a SQLite database file, the requests that write share one connection per process
-    # (messaging/one_writer.py); one that cannot have it this long answers 503, as SQLite's own
-    # lock does after its busy timeout (5 s).
-    SQLITE_WRITER_WAIT_SECONDS = float(os.environ.get("SQLITE_WRITER_WAIT_SECONDS", 5))
     # On SQLite, messages go into the search index this many at a time: the send of every Nth
     # message indexes the backlog once it has committed (messaging/services/search_backlog.py).
     # 1 indexes each message after its own send. Search finds a message either way, indexed or not.

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import CONFIGS, INSTANCE_DIR
-from messaging import one_writer, planned_once, read_connection, sqlite_write_lock
+from messaging import planned_once, read_connection, sqlite_write_lock
 from messaging.flask_app import MessagingFlask
 from messaging.session_cookies import RememberingCookieSessionInterface
 
@@ -34,10 +34,8 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = sqlite_write_lock.engine_options(
         database_uri, read_connection.engine_options(database_uri, app.config["SQLALCHEMY_ENGINE_OPTIONS"]),
         checkpoint_seconds=app.config["SQLITE_CHECKPOINT_SECONDS"])
-    app.config["SQLALCHEMY_BINDS"] = one_writer.binds(
-        database_uri, app.config["SQLALCHEMY_ENGINE_OPTIONS"],
-        planned_once.binds(database_uri, app.config["SQLALCHEMY_ENGINE_OPTIONS"], app.config.get("SQLALCHEMY_BINDS", {})),
-        wait_seconds=app.config["SQLITE_WRITER_WAIT_SECONDS"])
+    app.config["SQLALCHEMY_BINDS"] = planned_once.binds(
+        database_uri, app.config["SQLALCHEMY_ENGINE_OPTIONS"], app.config.get("SQLALCHEMY_BINDS", {}))
     app.session_interface = RememberingCookieSessionInterface()
 
     from messaging import csrf_checks, default_headers, sign_in_limits, unit_of_work
@@ -45,7 +43,6 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
 
     db.init_app(app)
     planned_once.init_app(app)
-    one_writer.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     # Templates read the principal (messaging.web's layout context), never current_user: not loaded per render.
     login_manager.init_app(app, add_context_processor=False)

@@ -26,15 +26,12 @@ Everything else keeps the default engine and PostgreSQL's own choice: above all 
 statement of its own through the Session of a GET request, planned for the words it looks for
 (a generic plan cannot know how common a word is: forcing it everywhere took search's worst p95
 from 45 to 151 ms), and the CLI and the email workers. SQLite plans every statement as it
-prepares it and has no such choice to make: its write requests get an engine of their own for
-another reason (:mod:`messaging.one_writer`).
+prepares it and has no such choice to make: it gets no second engine.
 """
 from flask import Flask, has_request_context, request
 from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
-
-from messaging.one_writer import ONE_WRITER_BIND
 
 PLANNED_ONCE_BIND = "planned_once"
 # Requests of these methods read only (a GET may still mark a thread read, and then writes in the
@@ -75,19 +72,12 @@ def comes_to_write() -> bool:
     return has_request_context() and request.method not in READ_ONLY_METHODS
 
 
-# The engines a request that comes to write runs its Session on, where the app has one: PostgreSQL's
-# ``planned_once``, a SQLite file's ``one_writer`` (messaging/one_writer.py).
-WRITE_REQUEST_BINDS = (PLANNED_ONCE_BIND, ONE_WRITER_BIND)
-
-
 class RequestSession(FlaskSQLAlchemySession):
-    """The Session of a request that comes to write runs on its database's write-request engine, where there is one."""
+    """The Session of a request that comes to write runs on the ``planned_once`` engine, where there is one."""
 
     def get_bind(self, mapper=None, clause=None, bind=None, **kwargs) -> Engine:
         if bind is None and comes_to_write():
-            engines = self._db.engines
-            for name in WRITE_REQUEST_BINDS:
-                engine = engines.get(name)
-                if engine is not None:
-                    return engine
+            planned_once = self._db.engines.get(PLANNED_ONCE_BIND)
+            if planned_once is not None:
+                return planned_once
         return super().get_bind(mapper, clause, bind, **kwargs)

@@ -16,8 +16,7 @@ they see what the request has written. Writes always go through the Session, whi
 
 A request that comes to write (any method but GET, HEAD and OPTIONS: a send, a reply, a close)
 reads through the Session's connection from its first statement: one connection per request,
-not two. On a SQLite file that connection is the one its process's write requests share
-(:mod:`messaging.one_writer`). And the pool hands out the connection given back last (``pool_use_lifo``, see
+not two. And the pool hands out the connection given back last (``pool_use_lifo``, see
 :func:`engine_options`), so consecutive requests of a thread get the same one. Both matter on
 SQLite: a connection that finds the database changed by any other connection since it last
 read drops its whole page cache first, which cost the first read of a send 110–160 µs where

@@ -89,19 +89,6 @@ def commit_writes() -> None:
         g._unit_of_work_wrote = False
 
 
-def end_reads_before_slow_work() -> None:
-    """End the request's transaction before work that takes long and needs no database (hashing a
-    password, checking and storing files), if it has only read so far: its connection goes back to
-    the pool meanwhile. On a SQLite file the requests that write share one connection per process
-    (:mod:`messaging.one_writer`), and the others would wait for it; on PostgreSQL the transaction
-    would sit idle. What the request loaded is read again should it be asked for afterwards.
-    """
-    session = db.session
-    if session.registry.has() and session().in_transaction() and not _has_work_to_commit(session) \
-            and not session.info.get(_ON_ROLLBACK):
-        session.rollback()
-
-
 def _has_work_to_commit(session: Session) -> bool:
     """A request that only read has nothing to commit. Most requests are such reads (every badge
     poll), and a commit (flush, commit hooks, expiring what was loaded) costs more than the poll's query."""

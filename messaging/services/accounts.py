@@ -14,7 +14,6 @@ from messaging.prepared_statements import PreparedStatement, parameter
 from messaging.services.conversations.queries import unread_total_statement
 from messaging.services.errors import InvalidInput, MessagingError
 from messaging.services.session_versions import end_every_session
-from messaging.unit_of_work import end_reads_before_slow_work
 
 
 class AuthenticationFailed(MessagingError):
@@ -147,15 +146,12 @@ def _password_matches(account: User | Customer | None, password: str | None) -> 
 
     Answering an unknown email without hashing would tell an attacker which emails have
     accounts (5 ms against 126 ms): an unknown one is checked against a stand-in hash made
-    with the configured method, a disabled one against its own hash. The hashing holds no
-    connection (:func:`messaging.unit_of_work.end_reads_before_slow_work`).
+    with the configured method, a disabled one against its own hash.
     """
     if account is None:
-        password_hash = _stand_in_hash(current_app.config["PASSWORD_HASH_METHOD"])
-    else:
-        password_hash = account.password_hash
-    end_reads_before_slow_work()
-    return check_password_hash(password_hash, password or "") and account is not None
+        check_password_hash(_stand_in_hash(current_app.config["PASSWORD_HASH_METHOD"]), password or "")
+        return False
+    return account.check_password(password or "")
 
 
 @lru_cache(maxsize=4)

@@ -54,7 +54,7 @@ from messaging.services.conversations.validation import (
 )
 from messaging.services.errors import ConversationClosed, InvalidInput, NotAllowed
 from messaging.services.read_models import ConversationContext, MessageItem
-from messaging.unit_of_work import after_rollback, end_reads_before_slow_work
+from messaging.unit_of_work import after_rollback
 
 STATUS_NOTES = {ConversationStatus.CLOSED: "Closed by", ConversationStatus.OPEN: "Reopened by"}
 
@@ -85,8 +85,6 @@ class ConversationCommands:
         _check_may_start(policy, draft)
         subject = checked_subject(draft.subject)
         content = checked_content(draft.initial_message)
-        if draft.uploads:
-            end_reads_before_slow_work()
         files = self.attachments.validate_all(draft.uploads)
         require_text_or_files(content, files, field="initial_message")
         vendor_id = RecipientDirectory(self.session).vendor_of_choice(
@@ -111,7 +109,6 @@ class ConversationCommands:
             scoped = load_scoped(self.session, principal, conversation_id)
             if scoped.conversation.status != ConversationStatus.OPEN:
                 raise ConversationClosed()
-            end_reads_before_slow_work()
             content = checked_content(content)
             files = self.attachments.validate_all(uploads)
             require_text_or_files(content, files, field="content")
