@@ -400,26 +400,30 @@ def _count_message_while_open(principal_type: ParticipantType):
 
 _COUNT_MESSAGE_WHILE_OPEN = {principal_type: PreparedStatement(partial(_count_message_while_open, principal_type))
                              for principal_type in ParticipantType}
-_COUNT_UNREAD_FOR_OTHERS = PreparedStatement(lambda: (
-    update(_PARTICIPANTS)
-    .where(*OTHERS_IN_CONVERSATION)
-    .values(
-        unread_count=_PARTICIPANTS.c.unread_count + 1,
-        **email_marks(parameter("announced_message", BigInteger()), parameter("announced_at", DateTime())),
+
+
+def _unread_for_others(message_id, at):
+    """One more unread on every other participant's row, the message ``message_id`` marked for their
+    email; returns who they are."""
+    return (
+        update(_PARTICIPANTS)
+        .where(*OTHERS_IN_CONVERSATION)
+        .values(unread_count=_PARTICIPANTS.c.unread_count + 1, **email_marks(message_id, at))
+        .returning(_PARTICIPANTS.c.participant_type, _PARTICIPANTS.c.participant_id)
     )
-    .returning(_PARTICIPANTS.c.participant_type, _PARTICIPANTS.c.participant_id)
-))
+
+
+_COUNT_UNREAD_FOR_OTHERS = PreparedStatement(lambda: _unread_for_others(
+    parameter("announced_message", BigInteger()), parameter("announced_at", DateTime())))
+# A message's columns and the parameters that give them, named apart from the columns: an INSERT
+# keeps the columns' names for its own parameters.
+_MESSAGE_PARAMETERS = {
+    "conversation_id": "in_conversation", "sender_type": "by_type", "sender_id": "by_id",
+    "content": "text", "is_system_message": "system", "created_at": "at",
+}
 _INSERT_MESSAGE = PreparedStatement(lambda: (
     insert(_MESSAGES)
-    .values(
-        # Named apart from the columns: an INSERT keeps their names for its own parameters.
-        conversation_id=parameter("in_conversation"),
-        sender_type=parameter("by_type"),
-        sender_id=parameter("by_id"),
-        content=parameter("text"),
-        is_system_message=parameter("system"),
-        created_at=parameter("at"),
-    )
+    .values({column: parameter(name) for column, name in _MESSAGE_PARAMETERS.items()})
     .returning(_MESSAGES.c.id)
 ))
 
@@ -435,22 +439,15 @@ def _post_in_one_statement(principal_type: ParticipantType):
     written = (
         insert(_MESSAGES)
         .from_select(
-            ["conversation_id", "sender_type", "sender_id", "content", "is_system_message", "created_at"],
-            select(*(parameter(name, _MESSAGES.c[column].type) for name, column in (
-                ("in_conversation", "conversation_id"), ("by_type", "sender_type"), ("by_id", "sender_id"),
-                ("text", "content"), ("system", "is_system_message"), ("at", "created_at"),
-            ))).where(counted.c.own_row_id.is_not(None)),
+            list(_MESSAGE_PARAMETERS),
+            # Typed: in a SELECT's columns PostgreSQL cannot tell a parameter's type from its column.
+            select(*(parameter(name, _MESSAGES.c[column].type) for column, name in _MESSAGE_PARAMETERS.items()))
+            .where(counted.c.own_row_id.is_not(None)),
         )
         .returning(_MESSAGES.c.id)
         .cte("written")
     )
-    others = (
-        update(_PARTICIPANTS)
-        .where(*OTHERS_IN_CONVERSATION)
-        .values(unread_count=_PARTICIPANTS.c.unread_count + 1, **email_marks(written.c.id, parameter("at", DateTime())))
-        .returning(_PARTICIPANTS.c.participant_type, _PARTICIPANTS.c.participant_id)
-        .cte("others")
-    )
+    others = _unread_for_others(written.c.id, parameter("at", DateTime())).cte("others")
     return (
         select(counted.c.conversation_type, counted.c.vendor_id, counted.c.escalated_at, counted.c.resolved_at,
                written.c.id.label("message_id"), others.c.participant_type, others.c.participant_id)
