@@ -34,11 +34,25 @@ transaction ends, so the statements after the first write find it at once. Asked
 each time (the scoped registry, Flask-SQLAlchemy's bind lookup, the transaction's state checks),
 it cost a send about 35 µs in all, inside SQLite's one writer's turn
 (:mod:`messaging.sqlite_write_lock`), where every other writer waits (742 → 700 µs in-process).
+
+A read connection a request gives back waits for the next request of the process, outside the
+pool (:class:`_IdleReadConnections`): taking it from the pool and giving it back (SQLAlchemy's
+``Connection``, the checkout, the reset on return) cost a badge poll 44 µs of its 240 in-process,
+and the badge, the API's count and the inbox 50–120 µs of worker CPU each over HTTP (bench/README.md).
+A connection that failed is not kept, and when the database drops one (a server restart) the
+idle ones go back to the pool, whose own checks then replace them. A request that comes to write
+hands one idle connection back to the pool before its Session takes one, so that (the pool
+handing out the connection given back last) it writes on the connection this process read on,
+whose page cache SQLite then keeps.
 """
+import threading
+import weakref
+
 from flask import Flask, g, has_request_context, request
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import Session, SessionTransaction, scoped_session
+from sqlalchemy.pool import QueuePool
 
 from messaging import sqlite_write_lock
 from messaging.extensions import db
@@ -56,21 +70,38 @@ def connection_for(session: Session | scoped_session, writes: bool) -> Connectio
         return _transaction_connection(session)
     held = g.get(_HELD)
     if held is None:
-        held = db.engines.get(PLANNED_ONCE_BIND, db.engine).connect()
-        if held.dialect.name == "postgresql":
-            # No BEGIN before and no ROLLBACK after the reads; the pool restores the
-            # connection's isolation when it takes it back. (SQLite needs nothing: its driver
-            # begins a transaction for writes only, and only the Session writes.)
-            held = held.execution_options(isolation_level="AUTOCOMMIT")
+        engine = _read_engine()
+        idle = _IdleReadConnections.of(engine)
+        held = (idle.take() if idle else None) or _connect(engine)
         setattr(g, _HELD, held)
     return held
+
+
+def _read_engine() -> Engine:
+    return db.engines.get(PLANNED_ONCE_BIND, db.engine)
+
+
+def _connect(engine: Engine) -> Connection:
+    connection = engine.connect()
+    if connection.dialect.name == "postgresql":
+        # No BEGIN before and no ROLLBACK after the reads; the pool restores the connection's
+        # isolation when it takes it back. (SQLite needs nothing: its driver begins a
+        # transaction for writes only, and only the Session writes.)
+        connection.execution_options(isolation_level="AUTOCOMMIT")
+    return connection
 
 
 def _transaction_connection(session: Session | scoped_session) -> Connection:
     """The connection of the Session's transaction (beginning one if need be)."""
     if isinstance(session, scoped_session):
         session = session.registry()
-    return session.info.get(_TRANSACTION_CONNECTION) or session.connection()
+    connection = session.info.get(_TRANSACTION_CONNECTION)
+    if connection is None:
+        idle = _IdleReadConnections.of(_read_engine()) if has_request_context() else None
+        if idle and not session.in_transaction():
+            idle.give_one_back()
+        connection = session.connection()
+    return connection
 
 
 @event.listens_for(Session, "after_begin")
@@ -97,10 +128,74 @@ def _in_transaction(session: Session | scoped_session) -> bool:
 
 
 def release() -> None:
-    """Give the request's read connection back to the pool (nothing to commit: it only read)."""
+    """Give the request's read connection back (nothing to commit: it only read): kept for the
+    next request, or to the pool."""
     held = g.pop(_HELD, None)
-    if held is not None:
+    if held is None:
+        return
+    idle = _IdleReadConnections.of(held.engine)
+    if idle is None or not idle.keep(held):
         held.close()
+
+
+def kept_for_next_request(engine: Engine) -> int:
+    """How many of ``engine``'s read connections wait for the next request (outside its pool)."""
+    idle = _IdleReadConnections.of(engine)
+    return len(idle) if idle is not None else 0
+
+
+class _IdleReadConnections:
+    """One engine's read connections between requests: taken by the next request that reads, in
+    any thread (or greenlet) of the process; at most as many as the pool keeps open."""
+
+    _by_engine: "weakref.WeakKeyDictionary[Engine, _IdleReadConnections]" = weakref.WeakKeyDictionary()
+    _creating = threading.Lock()
+
+    @classmethod
+    def of(cls, engine: Engine) -> "_IdleReadConnections | None":
+        """None where the pool is no queue of several connections (an in-memory SQLite database
+        shares one, which the Session's commit or rollback resets)."""
+        idle = cls._by_engine.get(engine)
+        if idle is None and isinstance(engine.pool, QueuePool):
+            with cls._creating:  # once per engine: each one listens to the engine's events
+                idle = cls._by_engine.get(engine) or cls._by_engine.setdefault(engine, cls(engine))
+        return idle
+
+    def __init__(self, engine: Engine):
+        self._connections: list[Connection] = []
+        self._at_most = engine.pool.size()
+        # The database dropped a connection (its other connections are likely gone too), or the
+        # engine's pool was replaced: the idle ones go back, and the pool replaces what is stale.
+        event.listen(engine, "invalidate", self._give_all_back)
+        event.listen(engine, "engine_disposed", self._give_all_back)
+
+    def __bool__(self) -> bool:
+        return bool(self._connections)
+
+    def __len__(self) -> int:
+        return len(self._connections)
+
+    def take(self) -> Connection | None:
+        try:
+            return self._connections.pop()  # atomic: no lock between threads
+        except IndexError:
+            return None
+
+    def keep(self, connection: Connection) -> bool:
+        """Keep ``connection`` for the next request; False when it should go back to the pool."""
+        if connection.invalidated or connection.in_transaction() or len(self._connections) >= self._at_most:
+            return False
+        self._connections.append(connection)
+        return True
+
+    def give_one_back(self) -> None:
+        connection = self.take()
+        if connection is not None:
+            connection.close()
+
+    def _give_all_back(self, *_event_arguments) -> None:
+        while (connection := self.take()) is not None:
+            connection.close()
 
 
 def engine_options(database_uri: str, options: dict) -> dict:

@@ -1,10 +1,13 @@
 """A request reads through a connection of its own until it writes (messaging/read_connection.py):
-polls open no transaction, every connection goes back to the pool, a request that writes reads
-what it wrote, and one that comes to write (a POST) reads on the connection it writes on."""
+polls open no transaction, every connection is given back (a read one to wait for the next
+request, and one the database dropped to be replaced), a request that writes reads what it wrote,
+and one that comes to write (a POST) reads on the connection it writes on."""
+import pytest
 from flask import g
 from sqlalchemy import event, text
 from sqlalchemy.pool import StaticPool
 
+from messaging import read_connection
 from messaging.extensions import db
 from messaging.models import ConversationType
 from messaging.planned_once import PLANNED_ONCE_BIND
@@ -12,6 +15,9 @@ from messaging.services import messaging_service
 from tests.factories import build_marketplace, start
 from tests.postgres_databases import scratch_postgres_app
 from tests.web.page_support import HTMX, sign_in_staff
+
+# On SQLite a database file: an in-memory one is a single connection that every request shares.
+pytestmark = pytest.mark.sqlite_file_database
 
 
 class Counted:
@@ -63,7 +69,53 @@ def test_every_request_gives_its_connections_back(vendor_client, customer_client
     assert g.get("_read_connection") is None
     for engine in db.engines.values():
         if not isinstance(engine.pool, StaticPool):  # an in-memory SQLite database is one shared connection
-            assert engine.pool.checkedout() == 0
+            # Out of the pool only the read connection that waits for the next request (one client, one).
+            assert engine.pool.checkedout() == read_connection.kept_for_next_request(engine) <= 1
+
+
+def test_polls_read_on_the_connection_the_last_request_gave_back(vendor_client, caller, marketplace):
+    """Polls take nothing from the pool: each reads on the connection the one before left waiting."""
+    api = caller(marketplace.staff_a)
+    db.session.remove()  # the fixtures' Session, which the first request would read in
+
+    def poll_everything():
+        assert vendor_client.get("/vendor/messages/unread-badge", headers=HTMX).status_code == 200
+        assert vendor_client.get("/vendor/messages", headers=HTMX).status_code == 200
+        assert api.get("/unread-count").status_code == 200
+
+    with Counted("checkout") as taken_from_the_pool:
+        for _ in range(3):
+            poll_everything()
+    assert taken_from_the_pool.count == 1  # by the first poll; the others read on the connection it left
+
+
+def test_a_read_connection_the_database_dropped_is_replaced(tmp_path):
+    """PostgreSQL ends every connection of the app (a restart, an administrator): the poll that finds
+    its waiting read connection gone answers 503, as on any lost connection, and the next reads on a new one."""
+    with scratch_postgres_app("messaging_dropped_read_test", tmp_path) as app:
+        with app.app_context():
+            build_marketplace()
+            db.session.commit()
+            reads = db.engines[PLANNED_ONCE_BIND]
+        client = app.test_client()
+        sign_in_staff(client, "staff@a.example")
+        badge = "/vendor/messages/unread-badge"
+        assert client.get(badge, headers=HTMX).status_code == 200
+        assert read_connection.kept_for_next_request(reads) == 1
+        with app.app_context(), db.engine.connect() as administrator:
+            ended = administrator.execute(text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()")).scalar()
+        assert ended >= 1
+        lost = client.get(badge, headers=HTMX)
+        assert lost.status_code == 503 and lost.headers["Retry-After"]
+        assert [client.get(badge, headers=HTMX).status_code for _ in range(2)] == [200, 200]
+        assert read_connection.kept_for_next_request(reads) == 1
+        with app.app_context(), db.engine.connect() as administrator:
+            # A read connection reconnected in place would have lost its autocommit, and sit in a transaction.
+            assert administrator.execute(text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND state LIKE 'idle in transaction%'")).scalar() == 0
 
 
 def test_a_request_that_writes_answers_with_what_it_wrote(customer_client, service, marketplace, threads):
