@@ -38,12 +38,13 @@ it cost a send about 35 µs in all, inside SQLite's one writer's turn
 A read connection a request gives back waits for the next request of the process, outside the
 pool (:class:`_IdleReadConnections`): taking it from the pool and giving it back (SQLAlchemy's
 ``Connection``, the checkout, the reset on return) cost a badge poll 44 µs of its 240 in-process,
-and the badge, the API's count and the inbox 50–120 µs of worker CPU each over HTTP (bench/README.md).
+and the badge, the API's count and the inbox 40–120 µs of worker CPU each over HTTP (bench/README.md).
 A connection that failed is not kept, and when the database drops one (a server restart) the
-idle ones go back to the pool, whose own checks then replace them. A request that comes to write
-hands one idle connection back to the pool before its Session takes one, so that (the pool
-handing out the connection given back last) it writes on the connection this process read on,
-whose page cache SQLite then keeps.
+idle ones go back to the pool, whose own checks then replace them. Idle connections count
+against the pool's limit, so at most as many wait as the pool keeps open. A request that comes
+to write hands one idle connection back to the pool before its Session takes one, so that (the
+pool handing out the connection given back last) it writes on the connection this process read
+on, whose page cache SQLite then keeps.
 """
 import threading
 import weakref
