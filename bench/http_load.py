@@ -400,6 +400,12 @@ def main(argv=None) -> None:
                 finally:
                     stop_server(server)
         print_report(args, measured, floors_seen, statements, postgres_floors_seen)
+    except BaseException:
+        log.flush()
+        # The servers' log goes with the working directory: say what the app logged first.
+        print("gunicorn log, last 60 lines:\n" + "".join((workdir / "gunicorn.log").read_text().splitlines(True)[-60:]),
+              file=sys.stderr)
+        raise
     finally:
         log.close()
         drop()

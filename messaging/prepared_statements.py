@@ -17,6 +17,7 @@ connection invalidated).
 Values go in and come out converted as SQLAlchemy's types would convert them: an enum member to
 its stored value and back, a date to SQLite's text and back, a flag to SQLite's integer and back.
 """
+import threading
 from collections import namedtuple
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import sqltypes, visitors
 
 from messaging.read_connection import connection_for
+
+_COMPILING = threading.RLock()
 
 
 def parameter(name: str, type_=None) -> BindParameter:
@@ -99,7 +102,8 @@ class PreparedStatement:
 
     def _execute(self, session: Session, parameters: dict) -> tuple[_Compiled, list, int]:
         if self._writes is None:
-            self._writes = _writes_anything(self._build())
+            with _COMPILING:  # building may mark shared pieces too (with_fixed_values_inline)
+                self._writes = _writes_anything(self._build())
         connection = connection_for(session, self._writes)
         compiled = self._compiled_for(connection.dialect)
         return (compiled, *_run(connection, compiled.sql, compiled.arguments(parameters),
@@ -108,7 +112,16 @@ class PreparedStatement:
     def _compiled_for(self, dialect) -> _Compiled:
         compiled = self._by_dialect.get(dialect.name)
         if compiled is None:
-            compiled = self._by_dialect[dialect.name] = _compile(self._build(), dialect)
+            # One thread at a time: statements share pieces built once (the access rules of
+            # messaging/policy.py, the fixed values marked inline), and SQLAlchemy's compiler
+            # works them out in place. Four threads of a gthread worker compiling PostgreSQL's
+            # one-statement send at once left it failing for every later send of that worker
+            # ("Can't determine which FROM clause to join from"). Each statement compiles once
+            # per process, so the lock costs nothing afterwards.
+            with _COMPILING:
+                compiled = self._by_dialect.get(dialect.name)
+                if compiled is None:
+                    compiled = self._by_dialect[dialect.name] = _compile(self._build(), dialect)
         return compiled
 
 

@@ -1,13 +1,18 @@
 """Statements compiled once (messaging/prepared_statements.py) keep what is fixed in their text."""
+import threading
+import time
 from datetime import datetime
 
 import pytest
 from sqlalchemy import column, insert, literal_column, select, table, text, type_coerce
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DBAPIError
 
+from messaging import prepared_statements
 from messaging.extensions import db
 from messaging.models import ConversationParticipant, Message, ParticipantType
-from messaging.prepared_statements import PreparedStatement, parameter
+from messaging.prepared_statements import PreparedStatement, parameter, with_fixed_values_inline
+from messaging.services.conversations.commands import _post_in_one_statement
 
 
 def test_fixed_values_are_written_into_the_statement_and_only_the_rest_is_a_parameter(app, marketplace):
@@ -85,3 +90,35 @@ def test_an_enum_column_converts_what_it_knows_and_refuses_what_it_does_not(app,
     assert stored("customer").scalar(db.session) == "customer"  # scalar() gives the driver's value
     with pytest.raises(LookupError):
         stored("robot").rows(db.session)
+
+
+def test_a_statement_first_used_by_several_threads_at_once_is_compiled_once(monkeypatch):
+    """The threads of a gthread worker meet a statement's first use together (the first sends after
+    a restart). Compiled by four at once, PostgreSQL's one-statement send came out broken for every
+    later send of that worker; one thread compiles, the others wait for its result."""
+    compiles = []
+    compile_for_real = prepared_statements._compile
+
+    def slow_compile(statement, dialect):
+        compiles.append(threading.get_ident())
+        time.sleep(0.05)  # time for every thread to arrive meanwhile
+        return compile_for_real(statement, dialect)
+
+    monkeypatch.setattr(prepared_statements, "_compile", slow_compile)
+    send = PreparedStatement(lambda: with_fixed_values_inline(_post_in_one_statement(ParticipantType.VENDOR)))
+    dialect = postgresql.psycopg.dialect()
+    start_together = threading.Barrier(4)
+    compiled = []
+
+    def first_use():
+        start_together.wait()
+        compiled.append(send._compiled_for(dialect))
+
+    threads = [threading.Thread(target=first_use) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(compiles) == 1
+    assert len(compiled) == 4 and all(each is compiled[0] for each in compiled)
+    assert "INSERT INTO messages" in compiled[0].sql
