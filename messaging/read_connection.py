@@ -159,7 +159,9 @@ class _IdleReadConnections:
         idle = cls._by_engine.get(engine)
         if idle is None and isinstance(engine.pool, QueuePool):
             with cls._creating:  # once per engine: each one listens to the engine's events
-                idle = cls._by_engine.get(engine) or cls._by_engine.setdefault(engine, cls(engine))
+                idle = cls._by_engine.get(engine)
+                if idle is None:
+                    idle = cls._by_engine[engine] = cls(engine)
         return idle
 
     def __init__(self, engine: Engine):
