@@ -7,7 +7,14 @@ CLI commands wrap their work in :func:`committed`.
 Work that must wait until the data is really committed (publishing a live event, say) is
 registered with :func:`after_commit`: a rolled-back transaction never runs it. Work that undoes
 something outside the database (removing files written for the transaction) is registered
-with :func:`after_rollback`: a committed transaction never runs it.
+with :func:`after_rollback`: a committed transaction never runs it. Both run once the outermost
+transaction has ended, not when a savepoint inside it is released: the savepoint's writes are
+committed only with the rest.
+
+After-commit work runs once the transaction's connection is back in the pool, still within the
+commit call. Work that needs a connection of its own (indexing search's backlog) then takes one
+rather than holding a second: with a pool of two and four threads sending at once, two sends
+had each held their own while waiting for another, until the pool's timeout (30 s) answered 503.
 
 A view whose writes are done before it reads back and renders its answer commits them at that
 point with :func:`commit_writes`, so that reading and rendering hold no lock.
@@ -25,6 +32,8 @@ from messaging.extensions import db
 
 _ON_COMMIT = "unit_of_work.after_commit"
 _ON_ROLLBACK = "unit_of_work.after_rollback"
+# The after-commit work of a transaction that has committed, run when it has ended (_ended).
+_COMMITTED = "unit_of_work.committed"
 
 
 def after_commit(session: Session, callback: Callable[[], None]) -> None:
@@ -39,18 +48,22 @@ def after_rollback(session: Session, callback: Callable[[], None]) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _committed(session: Session) -> None:
+    # SQLAlchemy says so for a released savepoint too; the outer transaction may still roll back.
+    if session.in_nested_transaction():
+        return
     session.info.pop(_ON_ROLLBACK, None)
-    for callback in session.info.pop(_ON_COMMIT, []):
-        try:
-            callback()
-        except Exception:  # the data is committed: a failed follow-up must not turn it into an error
-            current_app.logger.exception("An after-commit task failed")
+    session.info[_COMMITTED] = session.info.pop(_ON_COMMIT, [])
 
 
 @event.listens_for(Session, "after_transaction_end")
 def _ended(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is not None:
         return  # a savepoint: the outer transaction decides
+    for callback in session.info.pop(_COMMITTED, []):
+        try:
+            callback()
+        except Exception:  # the data is committed: a failed follow-up must not turn it into an error
+            current_app.logger.exception("An after-commit task failed")
     # After a commit the rollback tasks are already gone; what is left means nothing was committed.
     session.info.pop(_ON_COMMIT, None)
     for callback in session.info.pop(_ON_ROLLBACK, []):

@@ -3,6 +3,8 @@
 and the batches fill the chunks as the sends themselves would have, give or take a batch.
 
 These tests make their own SQLite database, whatever TEST_DATABASE_URL says: PostgreSQL has no backlog."""
+import threading
+
 import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import text, update
@@ -15,16 +17,18 @@ from messaging.services.conversations import ListFilters
 from messaging.services.platform_settings import ensure_default_settings
 from messaging.services.search import CHUNK_IDS, CHUNK_MESSAGES
 from messaging.services.search_backlog import index_backlog
+from tests.conftest import CommittingService
 from tests.factories import build_marketplace, start
 
 # Batches no test reaches: what is sent stays in the backlog.
 NOT_DURING_THE_TEST = 100_000
 
 
-def make_app(tmp_path, batch: int):
+def make_app(tmp_path, batch: int, engine_options: dict | None = None):
     return create_app("testing", overrides={
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'backlog.sqlite3'}",
-        "ATTACHMENT_ROOT": str(tmp_path / "uploads"), "SEARCH_INDEX_BATCH": batch})
+        "ATTACHMENT_ROOT": str(tmp_path / "uploads"), "SEARCH_INDEX_BATCH": batch,
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options or {}})
 
 
 @pytest.fixture
@@ -33,8 +37,13 @@ def batch():
 
 
 @pytest.fixture
-def app(tmp_path, batch):  # the conftest's service and marketplace use this one
-    app = make_app(tmp_path, batch)
+def engine_options():
+    return {}
+
+
+@pytest.fixture
+def app(tmp_path, batch, engine_options):  # the conftest's service and marketplace use this one
+    app = make_app(tmp_path, batch, engine_options)
     with app.app_context():
         db.create_all()
         ensure_default_settings()
@@ -135,6 +144,53 @@ def test_a_send_that_fails_indexes_nothing(app, service, marketplace):
     db.session.rollback()
     assert backlog() == 2
     assert db.session.scalar(text("SELECT count(*) FROM conversation_fts WHERE conversation_fts MATCH 'zeppelin'")) == 0
+
+
+@pytest.mark.parametrize("batch", [1])
+@pytest.mark.parametrize("engine_options", [{"pool_size": 1, "max_overflow": 0, "pool_timeout": 2}])
+def test_a_send_indexes_the_backlog_on_a_pool_of_one_connection(app, service, marketplace, caplog):
+    # The indexing takes a connection of its own once the send's transaction has given its back;
+    # holding on to it, the indexing waited for the pool's timeout and the message stayed unindexed.
+    m = marketplace
+    thread = start(service, m.staff_a, ConversationType.VENDOR_CUSTOMER, m.customer_a, "Soon", text="zeppelin")
+    service.send_message(m.customer_a, thread.id, "landing at noon")
+    assert backlog() == 0
+    assert db.session.scalar(text("SELECT count(*) FROM conversation_fts WHERE conversation_fts MATCH 'noon'")) == 1
+    assert "after-commit task failed" not in caplog.text
+
+
+@pytest.mark.parametrize("batch", [1])
+@pytest.mark.parametrize("engine_options", [{"pool_size": 2, "max_overflow": 0, "pool_timeout": 5}])
+def test_four_threads_send_at_once_on_a_pool_of_two_connections(app, marketplace, caplog):
+    # Each send holding its connection while its indexing waited for another, two sends took the
+    # pool and waited for each other; the two waiting to begin timed out (answered 503).
+    m = marketplace
+    thread = start(CommittingService(messaging_service()), m.staff_a, ConversationType.VENDOR_CUSTOMER,
+                   m.customer_a, "Busy", text="first")
+    db.session.remove()
+    all_ready = threading.Barrier(4)
+    failures = []
+
+    def send(number: int) -> None:
+        with app.app_context():
+            try:
+                all_ready.wait()
+                messaging_service().send_message(m.customer_a, thread.id, f"Reply number {number}")
+                db.session.commit()
+            except Exception as error:  # noqa: BLE001  (the test reports every failure)
+                failures.append(repr(error))
+            finally:
+                db.session.remove()
+
+    senders = [threading.Thread(target=send, args=(number,)) for number in range(4)]
+    for sender in senders:
+        sender.start()
+    for sender in senders:
+        sender.join()
+    assert failures == []
+    assert backlog() == 0
+    assert db.session.scalar(text("SELECT count(*) FROM conversation_fts WHERE conversation_fts MATCH 'reply'")) == 1
+    assert "after-commit task failed" not in caplog.text
 
 
 def test_migration_0014_indexes_the_backlog_on_the_way_down(tmp_path):
