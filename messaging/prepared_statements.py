@@ -103,7 +103,8 @@ class PreparedStatement:
     def _execute(self, session: Session, parameters: dict) -> tuple[_Compiled, list, int]:
         if self._writes is None:
             with _COMPILING:  # building may mark shared pieces too (with_fixed_values_inline)
-                self._writes = _writes_anything(self._build())
+                if self._writes is None:  # another thread may have found out while this one waited
+                    self._writes = _writes_anything(self._build())
         connection = connection_for(session, self._writes)
         compiled = self._compiled_for(connection.dialect)
         return (compiled, *_run(connection, compiled.sql, compiled.arguments(parameters),
