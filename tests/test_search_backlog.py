@@ -17,7 +17,6 @@ from messaging.services.conversations import ListFilters
 from messaging.services.platform_settings import ensure_default_settings
 from messaging.services.search import CHUNK_IDS, CHUNK_MESSAGES
 from messaging.services.search_backlog import index_backlog
-from tests.conftest import CommittingService
 from tests.factories import build_marketplace, start
 
 # Batches no test reaches: what is sent stays in the backlog.
@@ -161,12 +160,11 @@ def test_a_send_indexes_the_backlog_on_a_pool_of_one_connection(app, service, ma
 
 @pytest.mark.parametrize("batch", [1])
 @pytest.mark.parametrize("engine_options", [{"pool_size": 2, "max_overflow": 0, "pool_timeout": 5}])
-def test_four_threads_send_at_once_on_a_pool_of_two_connections(app, marketplace, caplog):
+def test_four_threads_send_at_once_on_a_pool_of_two_connections(app, service, marketplace, caplog):
     # Each send holding its connection while its indexing waited for another, two sends took the
     # pool and waited for each other; the two waiting to begin timed out (answered 503).
     m = marketplace
-    thread = start(CommittingService(messaging_service()), m.staff_a, ConversationType.VENDOR_CUSTOMER,
-                   m.customer_a, "Busy", text="first")
+    thread = start(service, m.staff_a, ConversationType.VENDOR_CUSTOMER, m.customer_a, "Busy", text="first")
     db.session.remove()
     all_ready = threading.Barrier(4)
     failures = []
