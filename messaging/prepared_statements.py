@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import sqltypes, visitors
 
 from messaging.read_connection import connection_for
+from messaging.unit_of_work import connection_committing_alone
 
 _COMPILING = threading.RLock()
 
@@ -90,6 +91,17 @@ class PreparedStatement:
         """Every row (of a read, or of a write's RETURNING) as a named tuple of converted values."""
         compiled, driver_rows, _ = self._execute(session, parameters)
         return compiled.converted(driver_rows)
+
+    def rows_committing_alone(self, session: Session, **parameters) -> tuple[list[tuple], bool]:
+        """:meth:`rows` of a write that is a transaction of its own where the view allows it
+        (:func:`messaging.unit_of_work.committing_at_once`), committed as it returns; in the
+        Session's transaction otherwise. Also says whether it is committed."""
+        connection = connection_committing_alone(session)
+        if connection is None:
+            return self.rows(session, **parameters), False
+        compiled = self._compiled_for(connection.dialect)
+        driver_rows, _ = _run(connection, compiled.sql, compiled.arguments(parameters), returns_rows=True)
+        return compiled.converted(driver_rows), True
 
     def scalar(self, session: Session, **parameters):
         """The first column of the first row as the driver gives it, or None."""

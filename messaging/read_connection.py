@@ -62,13 +62,34 @@ from messaging.planned_once import PLANNED_ONCE_BIND, READ_ONLY_METHODS
 _HELD = "_read_connection"
 # Session.info key of the connection its current transaction runs on.
 _TRANSACTION_CONNECTION = "_transaction_connection"
+_AUTOCOMMIT = "AUTOCOMMIT"
 
 
 def connection_for(session: Session | scoped_session, writes: bool) -> Connection:
-    """The Core connection a statement runs on: the Session's, unless the request is one that only
-    reads (by its method) and has only read so far."""
-    if writes or not has_request_context() or request.method not in READ_ONLY_METHODS or _in_transaction(session):
+    """The Core connection a statement runs on: the Session's, unless the request has only read so
+    far and is one that only reads (by its method) or runs on PostgreSQL."""
+    if writes or not has_request_context() or _in_transaction(session):
         return _transaction_connection(session)
+    if request.method not in READ_ONLY_METHODS and _read_engine().dialect.name != "postgresql":
+        return _transaction_connection(session)
+    return _held_read_connection()
+
+
+def autocommit_connection(session: Session | scoped_session) -> Connection | None:
+    """A connection on which a write statement is a transaction of its own, committed as it
+    returns: PostgreSQL's autocommit read connection, while the request's Session has begun no
+    transaction. None otherwise (SQLite, outside a request, or a request that has begun one)."""
+    if not has_request_context() or _in_transaction(session) or _read_engine().dialect.name != "postgresql":
+        return None
+    return _held_read_connection()
+
+
+def commits_alone(connection: Connection) -> bool:
+    """Whether ``connection`` commits each statement as it returns (a read connection on PostgreSQL)."""
+    return connection.get_execution_options().get("isolation_level") == _AUTOCOMMIT
+
+
+def _held_read_connection() -> Connection:
     held = g.get(_HELD)
     if held is None:
         engine = _read_engine()
@@ -88,7 +109,7 @@ def _connect(engine: Engine) -> Connection:
         # No BEGIN before and no ROLLBACK after the reads; the pool restores the connection's
         # isolation when it takes it back. (SQLite needs nothing: its driver begins a
         # transaction for writes only, and only the Session writes.)
-        connection.execution_options(isolation_level="AUTOCOMMIT")
+        connection.execution_options(isolation_level=_AUTOCOMMIT)
     return connection
 
 

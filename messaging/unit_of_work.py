@@ -24,7 +24,7 @@ from contextlib import contextmanager
 
 from flask import Flask, Response, current_app, g, has_app_context
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, SessionTransaction
 
 from messaging import read_connection
@@ -34,11 +34,21 @@ _ON_COMMIT = "unit_of_work.after_commit"
 _ON_ROLLBACK = "unit_of_work.after_rollback"
 # The after-commit work of a transaction that has committed, run when it has ended (_ended).
 _COMMITTED = "unit_of_work.committed"
+_COMMITTING_AT_ONCE = "_unit_of_work_committing_at_once"
 
 
 def after_commit(session: Session, callback: Callable[[], None]) -> None:
     """Run ``callback`` once the current transaction has committed; never if it rolls back."""
     session.info.setdefault(_ON_COMMIT, []).append(callback)
+
+
+def run_follow_up(callback: Callable[[], None]) -> None:
+    """Run ``callback``, work that follows data already committed (a statement that committed
+    itself, messaging/read_connection.py, or a transaction at its end)."""
+    try:
+        callback()
+    except Exception:  # the data is committed: a failed follow-up must not turn it into an error
+        current_app.logger.exception("An after-commit task failed")
 
 
 def after_rollback(session: Session, callback: Callable[[], None]) -> None:
@@ -60,10 +70,7 @@ def _ended(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is not None:
         return  # a savepoint: the outer transaction decides
     for callback in session.info.pop(_COMMITTED, []):
-        try:
-            callback()
-        except Exception:  # the data is committed: a failed follow-up must not turn it into an error
-            current_app.logger.exception("An after-commit task failed")
+        run_follow_up(callback)
     # After a commit the rollback tasks are already gone; what is left means nothing was committed.
     session.info.pop(_ON_COMMIT, None)
     for callback in session.info.pop(_ON_ROLLBACK, []):
@@ -82,10 +89,36 @@ def committed() -> Iterator[None]:
 
 
 @event.listens_for(Engine, "before_cursor_execute")
-def _note_writes(_connection, _cursor, statement: str, *_) -> None:
-    # Anything but a plain SELECT counts as a write (fail-safe: a WITH or a PRAGMA commits too).
-    if has_app_context() and not statement.lstrip()[:6].upper().startswith("SELECT"):
+def _note_writes(connection, _cursor, statement: str, *_) -> None:
+    # Anything but a plain SELECT counts as a write (fail-safe: a WITH or a PRAGMA commits too),
+    # except on a connection that commits each statement itself: nothing is left for the commit.
+    if has_app_context() and not statement.lstrip()[:6].upper().startswith("SELECT") \
+            and not read_connection.commits_alone(connection):
         g._unit_of_work_wrote = True
+
+
+@contextmanager
+def committing_at_once() -> Iterator[None]:
+    """For a view whose last write is in the block and which commits right after it: a statement
+    that can be a transaction of its own (:func:`connection_committing_alone`) commits as it returns.
+
+    On PostgreSQL a send is then one round trip with nothing before or after it (no BEGIN, no
+    COMMIT), and the conversation's row is locked only while the database runs the statement, not
+    while the worker's threads take turns to send the next one."""
+    setattr(g, _COMMITTING_AT_ONCE, True)
+    try:
+        yield
+    finally:
+        g.pop(_COMMITTING_AT_ONCE, None)
+
+
+def connection_committing_alone(session: Session) -> Connection | None:
+    """Where a write statement that is all its transaction needs commits by itself: inside
+    :func:`committing_at_once`, while the request has begun no transaction, on PostgreSQL. None
+    otherwise: the statement runs in the Session's transaction like any other."""
+    if not (has_app_context() and g.get(_COMMITTING_AT_ONCE)):
+        return None
+    return read_connection.autocommit_connection(session)
 
 
 def commit_writes() -> None:

@@ -1,13 +1,16 @@
 """A send writes with prebuilt statements and reads nothing back: what it returns and whom its
 live event reaches must still be what the database holds afterwards."""
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
 
 from messaging.extensions import db
 from messaging.live import MESSAGE_POSTED
-from messaging.live.audiences import conversation_audiences
+from messaging.live.audiences import audiences_of, conversation_audiences
+from messaging.live.broker import Subscription
 from messaging.live.events import _read_reach
 from messaging.models import Conversation, ConversationParticipant, LiveEvent, Message
+from tests.conftest import uses_postgres
 
 
 def audiences_of_send(message_id: int) -> set[str]:
@@ -73,3 +76,54 @@ def test_only_the_others_get_one_more_unread(service, marketplace, threads):
     assert unread_counts(conversation_id) == {
         who: count + (who != (sender.type, sender.id)) for who, count in before.items()
     }
+
+
+def test_an_api_send_on_postgresql_is_a_transaction_of_its_own(app, caller, marketplace, threads):
+    """On PostgreSQL a message of text alone is one statement that commits itself: the request's
+    Session begins no transaction (no BEGIN before it, no COMMIT after, and the conversation's row
+    is locked only while the statement runs). On SQLite the Session's transaction holds it. Either
+    way the message, the others' unread counts and its live events are committed, whoever looks,
+    and the event is published to the other side."""
+    conversation_id = threads["vendor_customer"].id
+    vendor = Subscription(audiences_of(marketplace.staff_a))
+    assert app.extensions["live_broker"].subscribe(vendor)
+    unread_before = unread_counts(conversation_id)
+    api = caller(marketplace.customer_a)
+    db.session.commit()
+    db.session.remove()
+    begun = []
+    listener = lambda *_: begun.append(True)  # noqa: E731
+    event.listen(Session, "after_begin", listener)
+    try:
+        answer = api.post(f"/{conversation_id}/messages", json={"content": "On its own"})
+    finally:
+        event.remove(Session, "after_begin", listener)
+    assert answer.status_code == 201
+    assert bool(begun) is not uses_postgres()
+
+    message_id = answer.get_json()["id"]
+    with db.engine.connect() as elsewhere:  # not the request's connections: what is committed
+        assert elsewhere.scalar(select(Message.content).where(Message.id == message_id)) == "On its own"
+        assert elsewhere.scalar(select(func.count()).select_from(LiveEvent).where(
+            LiveEvent.data.contains(f'"message_id":{message_id}'))) == len(audiences_of_send(message_id)) >= 2
+    assert unread_counts(conversation_id) == {
+        who: count + (who != (marketplace.customer_a.type, marketplace.customer_a.id))
+        for who, count in unread_before.items()}
+    published = []
+    while (item := vendor.get(timeout=0)) is not None:
+        published.append(item)
+    assert [(item.name, item.data) for item in published] == [
+        (MESSAGE_POSTED, f'{{"conversation_id":{conversation_id},"message_id":{message_id}}}')]
+
+
+def test_a_send_with_an_idempotency_key_keeps_its_record_in_the_same_transaction(app, caller, marketplace, threads):
+    """The record of the answer is written first, so the send runs in that transaction, also on PostgreSQL."""
+    conversation_id = threads["vendor_customer"].id
+    api = caller(marketplace.customer_a)
+    headers = {"Idempotency-Key": "one-send"}
+    first = api.post(f"/{conversation_id}/messages", json={"content": "Once"}, headers=headers)
+    again = api.post(f"/{conversation_id}/messages", json={"content": "Once"}, headers=headers)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert first.get_json()["id"] == again.get_json()["id"]
+    assert db.session.scalar(select(func.count()).select_from(Message).where(Message.content == "Once")) == 1

@@ -40,6 +40,7 @@ from messaging.send_limits import spend_send_budget  # hardening (issue 8)
 from messaging.services import messaging_service
 from messaging.services.conversations import ListFilters
 from messaging.services.idempotency import RecordedResponse
+from messaging.unit_of_work import committing_at_once
 
 blp = Blueprint(
     "api_messages",
@@ -167,7 +168,9 @@ def send_message(conversation_id, role):
 
     def produce() -> RecordedResponse:
         spend_send_budget(principal)
-        item = messaging_service().send_message(principal, conversation_id, content, uploads)
+        # The request's only write, committed next (with an Idempotency-Key, with its record).
+        with committing_at_once():
+            item = messaging_service().send_message(principal, conversation_id, content, uploads)
         return RecordedResponse(201, json.dumps(_SENT_MESSAGE.dump(item)))
 
     return respond_idempotently(principal, produce)

@@ -7,7 +7,9 @@
 - :mod:`stream` — the SSE stream (replay after ``Last-Event-ID``, heartbeats, re-checks);
 - :mod:`pages` and :mod:`api` — the stream for each role's pages and API surface.
 
-The write paths call :func:`announce` and :func:`announce_read`.
+The write paths call :func:`announce` and :func:`announce_read`; a statement that records its
+events itself (PostgreSQL's one-statement send) builds them with :func:`message_events_in_sql`
+and hands what it recorded to :func:`publish_recorded`.
 """
 from messaging.live.events import (
     CONVERSATION_STARTED,
@@ -15,9 +17,13 @@ from messaging.live.events import (
     STATUS_CHANGED,
     announce,
     announce_read,
+    event_body,
+    message_events_in_sql,
+    publish_recorded,
 )
 
-__all__ = ["CONVERSATION_STARTED", "MESSAGE_POSTED", "STATUS_CHANGED", "announce", "announce_read", "init_app"]
+__all__ = ["CONVERSATION_STARTED", "MESSAGE_POSTED", "STATUS_CHANGED", "announce", "announce_read", "event_body",
+           "init_app", "message_events_in_sql", "publish_recorded"]
 
 
 def init_app(app) -> None:

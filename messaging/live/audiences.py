@@ -14,6 +14,8 @@ The same key on both sides is the whole rule: nothing is filtered after the fact
 """
 from collections.abc import Iterable
 
+from sqlalchemy import ColumnElement, FromClause, Select, String, and_, cast, func, literal, not_, select, union_all
+
 from messaging.identity import Principal
 from messaging.models import ConversationType, ParticipantType
 from messaging.roles import ROLES, Role, role_of
@@ -54,6 +56,61 @@ def conversation_audiences(
         else:
             keys.append(_key(role, vendor_id, None))
     return list(dict.fromkeys(keys))
+
+
+def conversation_audiences_in_sql(conversation: FromClause, people: FromClause) -> Select:
+    """:func:`conversation_audiences` as a SELECT of ``audience`` rows (each once), for a statement
+    that records its own events (PostgreSQL's one-statement send): ``conversation`` is one row with
+    the conversation's ``conversation_type``, ``vendor_id``, ``escalated_at`` and ``resolved_at``,
+    ``people`` a row per participant (``participant_type``, ``participant_id``).
+
+    The same rules, branch for branch; tests/live/test_audiences_in_sql.py holds the two to the
+    same keys for every type, escalation and set of participants.
+    """
+    kind = conversation.c.conversation_type
+    escalated = and_(conversation.c.escalated_at.is_not(None), conversation.c.resolved_at.is_(None))
+    # What f"{vendor_id}" prints, None included.
+    vendor = func.coalesce(cast(conversation.c.vendor_id, String), "None")
+    parts = []
+
+    def each_participant_of(role: Role) -> FromClause:
+        return conversation.join(people, people.c.participant_type == role.type)
+
+    for role in ROLES:
+        mediated = tuple(role.policy.mediated_types)
+        if mediated:
+            parts.append(select(_key_in_sql(role, vendor, None).label("audience"))
+                         .select_from(conversation).where(kind.in_(mediated), escalated))
+            parts.append(select(_personal_key_in_sql(role.type, people.c.participant_id).label("audience"))
+                         .select_from(each_participant_of(role)).where(kind.in_(mediated), not_(escalated)))
+        visible = [conversation_type for conversation_type in role.policy.visible_types if conversation_type not in mediated]
+        if not visible:
+            continue
+        conditions = [kind.in_(visible)]
+        if role.policy.scoped_to_vendor:
+            conditions.append(conversation.c.vendor_id.is_not(None))
+        if role.policy.participants_only:
+            parts.append(select(_key_in_sql(role, vendor, people.c.participant_id).label("audience"))
+                         .select_from(each_participant_of(role)).where(*conditions))
+        else:
+            parts.append(select(_key_in_sql(role, vendor, None).label("audience"))
+                         .select_from(conversation).where(*conditions))
+    every = union_all(*parts).subquery("every_audience")
+    return select(every.c.audience).distinct()
+
+
+def _key_in_sql(role: Role, vendor: ColumnElement, participant_id: ColumnElement | None) -> ColumnElement:
+    key = literal(role.type.value, String)
+    if role.policy.participants_only:
+        key = key + ":" + (cast(participant_id, String) if participant_id is not None else literal("None", String))
+    if role.policy.scoped_to_vendor:
+        key = key + "@" + vendor
+    return key
+
+
+def _personal_key_in_sql(participant_type: ParticipantType, participant_id: ColumnElement) -> ColumnElement:
+    # _personal_key without a vendor: a mediator's.
+    return literal(f"person:{participant_type.value}:", String) + cast(participant_id, String) + "@"
 
 
 def audience_of(principal: Principal) -> str | None:

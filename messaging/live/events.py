@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from flask import current_app
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import ColumnElement, FromClause, Insert, Select, String, bindparam, cast, insert, literal, select, true
 from sqlalchemy.orm import Session
 
 from messaging.clock import utcnow
@@ -19,7 +19,7 @@ from messaging.identity import Principal
 from messaging.live.audiences import conversation_audiences, personal_audience
 from messaging.models import Conversation, ConversationParticipant, ConversationType, LiveEvent, ParticipantType
 from messaging.prepared_statements import PreparedStatementPerRowCount, parameter, row_parameter
-from messaging.unit_of_work import after_commit
+from messaging.unit_of_work import after_commit, run_follow_up
 
 # Event names: the SSE `event:` field, the same for pages and API clients.
 CONVERSATION_STARTED = "conversation-started"
@@ -130,12 +130,51 @@ _INSERT_EVENTS = PreparedStatementPerRowCount(lambda count: (
 def _record(session: Session, name: str, conversation_id: int, audiences: list[str], data: dict) -> None:
     if not audiences:
         return
-    body = json.dumps({"conversation_id": conversation_id, **data}, separators=(",", ":"))
+    body = event_body(conversation_id, **data)
     inserted = _INSERT_EVENTS.rows(
         session, [{"for": audience} for audience in audiences],
         event=name, about=conversation_id, body=body, at=utcnow(),
     )
+    publish_recorded(session, name, body, inserted, committed=False)
+
+
+def event_body(conversation_id: int, **data) -> str:
+    """An event's ``data``: what a statement recording events itself writes too (``message_body_in_sql``)."""
+    return json.dumps({"conversation_id": conversation_id, **data}, separators=(",", ":"))
+
+
+def message_body_in_sql(conversation_id, message_id) -> ColumnElement:
+    """:func:`event_body` of a message's event, ``{"conversation_id":…,"message_id":…}``, as SQL."""
+    return ('{"conversation_id":' + cast(conversation_id, String) + ',"message_id":'
+            + cast(message_id, String) + literal("}", String))
+
+
+def message_events_in_sql(name: str, conversation_id, message: FromClause, audiences: Select, at) -> Insert:
+    """The events of the message ``message`` (a FROM of its ``id``), one row per audience of
+    ``audiences`` (:func:`messaging.live.audiences.conversation_audiences_in_sql`), as one INSERT
+    that returns (id, audience) for :func:`publish_recorded`."""
+    chosen = audiences.subquery("chosen_audiences")
+    return (
+        insert(_EVENTS)
+        .from_select(
+            ["audience", "name", "conversation_id", "data", "created_at"],
+            select(chosen.c.audience, literal(name, _EVENTS.c.name.type), conversation_id,
+                   message_body_in_sql(conversation_id, message.c.id), at)
+            .select_from(chosen.join(message, true())),
+        )
+        .returning(_EVENTS.c.id, _EVENTS.c.audience)
+    )
+
+
+def publish_recorded(session: Session, name: str, body: str, recorded: list[tuple[int, str]], *, committed: bool) -> None:
+    """Publish the events of ``recorded`` rows (id, audience): now if they are committed already
+    (a statement that was its own transaction), else once the Session's transaction commits."""
     # Published in the order the database numbered them, as a stream replays them after Last-Event-ID.
-    events = sorted((Event(event_id, audience, name, body) for event_id, audience in inserted), key=lambda e: e.id)
+    events = sorted((Event(event_id, audience, name, body) for event_id, audience in recorded), key=lambda e: e.id)
+    if not events:
+        return
     broker = current_app.extensions["live_broker"]
-    after_commit(session, lambda: broker.publish(events))
+    if committed:
+        run_follow_up(lambda: broker.publish(events))
+    else:
+        after_commit(session, lambda: broker.publish(events))

@@ -14,7 +14,7 @@ from messaging.roles import Role
 from messaging.send_limits import SendingTooFast, spend_send_budget
 from messaging.services import messaging_service
 from messaging.services.errors import ConversationClosed, FileTooLarge, InvalidInput, UnsupportedFileType
-from messaging.unit_of_work import commit_writes
+from messaging.unit_of_work import commit_writes, committing_at_once
 from messaging.web import cases, htmx
 from messaging.web.access import require_role
 from messaging.web.attachment_download import download_attachment
@@ -126,9 +126,10 @@ def reply(conversation_id: int):
     values = {"content": request.form.get("content", "")}
     try:
         spend_send_budget(g.principal)
-        messaging_service().send_message(
-            g.principal, conversation_id, values["content"], request.files.getlist("attachments")
-        )
+        with committing_at_once():  # the request's only write, committed next
+            messaging_service().send_message(
+                g.principal, conversation_id, values["content"], request.files.getlist("attachments")
+            )
     except FORM_REFUSALS as refusal:
         return _refused_reply(conversation_id, FormState.refused(values, refusal), status_of(refusal))
     commit_writes()

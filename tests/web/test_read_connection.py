@@ -12,6 +12,7 @@ from messaging.extensions import db
 from messaging.models import ConversationType
 from messaging.planned_once import PLANNED_ONCE_BIND
 from messaging.services import messaging_service
+from tests.conftest import uses_postgres
 from tests.factories import build_marketplace, start
 from tests.postgres_databases import scratch_postgres_app
 from tests.web.page_support import HTMX, sign_in_staff
@@ -134,7 +135,9 @@ def test_a_request_that_writes_answers_with_what_it_wrote(customer_client, servi
 def test_a_request_that_comes_to_write_reads_and_writes_on_one_connection(app, vendor_client, caller, marketplace,
                                                                           threads):
     """A send reads (the sign-in check, the conversation) on the connection it then writes on: a
-    second one would be a second checkout, and on SQLite a second page cache to drop."""
+    second one would be a second checkout, and on SQLite a second page cache to drop. (On
+    PostgreSQL a send is one statement on the read connection, which a request may find waiting
+    from the last one: no checkout at all.)"""
     app.config["SEARCH_INDEX_BATCH"] = 1_000_000  # indexing search's backlog takes a connection of its own
     thread_id = threads["vendor_customer"].id
     api = caller(marketplace.customer_a)
@@ -146,7 +149,8 @@ def test_a_request_that_comes_to_write_reads_and_writes_on_one_connection(app, v
         assert reply.status_code == 302
     with Counted("checkout") as by_a_poll:
         assert vendor_client.get("/vendor/messages/unread-badge", headers=HTMX).status_code == 200
-    assert (by_the_api.count, by_the_page.count, by_a_poll.count) == (1, 1, 1)
+    counts = (by_the_api.count, by_the_page.count, by_a_poll.count)
+    assert (max(counts) == 1) if uses_postgres() else (counts == (1, 1, 1)), counts
 
 
 def test_on_postgresql_polls_and_sends_are_planned_once_and_searches_for_their_words(tmp_path):
@@ -165,12 +169,16 @@ def test_on_postgresql_polls_and_sends_are_planned_once_and_searches_for_their_w
             for number in range(8):  # psycopg prepares a statement on its sixth run
                 assert client.get("/vendor/messages", headers=HTMX).status_code == 200
                 assert client.post(f"{thread}/messages", data={"content": f"Reply {number}"}).status_code == 302
-            with db.engines[PLANNED_ONCE_BIND].connect() as planned_once:  # the one given back last
+            # Both on the request's read connection, which waits for the next request: take it as one would.
+            with app.test_request_context(method="GET"):
+                planned_once = read_connection.connection_for(db.session, writes=False)
+                assert planned_once.engine is db.engines[PLANNED_ONCE_BIND]
                 plans = {kind: (generic, custom) for kind, generic, custom in planned_once.execute(text(
                     "SELECT CASE WHEN statement LIKE :inbox THEN 'inbox' ELSE 'send' END,"
                     " sum(generic_plans), sum(custom_plans) FROM pg_prepared_statements"
                     " WHERE statement LIKE :inbox OR statement LIKE :send GROUP BY 1"),
                     {"inbox": "%AS matching%", "send": "%UPDATE conversations SET%"})}
+                read_connection.release()
             assert plans.keys() == {"inbox", "send"} and all(custom == 0 for _, custom in plans.values()), plans
             db.session.remove()
             for method, planning in (("GET", "auto"), ("POST", "force_generic_plan")):

@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 
-from sqlalchemy import BigInteger, DateTime, insert, select, true, update
+from sqlalchemy import BigInteger, DateTime, insert, select, true, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from messaging import live
 from messaging.clock import utcnow
 from messaging.identity import Principal
+from messaging.live.audiences import conversation_audiences_in_sql
 from messaging.live.events import Reach
 from messaging.models import (
     Conversation,
@@ -121,19 +122,13 @@ class ConversationCommands:
         stored = self.store_files(conversation_id, files, now)
         preview = preview_of(content, files)
         if self.session.get_bind().dialect.name == "postgresql":
-            # The three writes below in one round trip, while the conversation's row is locked; a
-            # caller taking part for the first time gets no message from it, and joins first.
-            counted, message, others = self._post_in_one_statement(principal, conversation_id, content, now, preview)
-            is_participant = message is not None
-        else:
-            counted, is_participant = self._record_activity(principal, conversation_id, now, preview)
-            message = None
-        if message is None:
-            if not is_participant:
-                self.take_part(conversation_id, principal, now=now)
-            message = self.write_message(conversation_id, principal, content, now)
-            # Counted unread and marked for the others' emails in one UPDATE (messaging/notifications/outbox.py).
-            others = self._count_unread_for_others(message, principal)
+            return self._post_in_one_statement(principal, conversation_id, content, now, preview, stored)
+        counted, is_participant = self._record_activity(principal, conversation_id, now, preview)
+        if not is_participant:
+            self.take_part(conversation_id, principal, now=now)
+        message = self.write_message(conversation_id, principal, content, now)
+        # Counted unread and marked for the others' emails in one UPDATE (messaging/notifications/outbox.py).
+        others = self._count_unread_for_others(message, principal)
         attachments = self.record_attachments(message, stored, now)
         # Who may see it, from what the two UPDATEs returned (the sender is a participant by now): no read.
         reach = Reach.of(*counted, [*others, (principal.type, principal.id)])
@@ -236,31 +231,43 @@ class ConversationCommands:
         return tuple(reach), own_row_id is not None
 
     def _post_in_one_statement(
-        self, principal: Principal, conversation_id: int, content: str, now: datetime, preview: str
-    ) -> tuple[tuple, MessageRow | None, list[tuple[ParticipantType, int]]]:
-        """PostgreSQL: :meth:`_record_activity`, :meth:`write_message` and :meth:`_count_unread_for_others`
-        in one statement, one round trip instead of three while the conversation's row is locked.
+        self, principal: Principal, conversation_id: int, content: str, now: datetime, preview: str,
+        stored: list[StoredFile],
+    ) -> MessageItem:
+        """PostgreSQL: the message and all it writes in one statement (:func:`_post_in_one_statement`).
 
-        Returns what decides who sees the message, the message, and the others it was counted
-        unread for. A caller who has not taken part yet gets the conversation counted and no
-        message: they join first, and the message and its unread counts follow as on SQLite.
+        A message of text alone is a transaction of its own where the request has begun none (the
+        usual send): one round trip, committed as it returns, and the conversation's row is locked
+        only while the database runs it. A caller who has not taken part yet joins first, and the
+        statement then runs in the transaction of that join, as it does for a message with files
+        (their rows are written after it, in the same transaction).
         """
-        rows = _POST_IN_ONE_STATEMENT[principal.type].rows(
-            self.session, conversation_id=conversation_id, in_conversation=conversation_id, now=now, preview=preview,
+        arguments = dict(
+            conversation_id=conversation_id, in_conversation=conversation_id, now=now, preview=preview,
             by_type=principal.type, by_id=principal.id, sender_type=principal.type, sender_id=principal.id,
             text=content, system=False, at=now, **caller_parameters(principal),
         )
+        statement = _POST_IN_ONE_STATEMENT[principal.type]
+        if stored:
+            rows, committed = statement.rows(self.session, **arguments), False
+        else:
+            rows, committed = statement.rows_committing_alone(self.session, **arguments)
         if not rows:
-            load_scoped(self.session, principal, conversation_id)  # NotFound when it is not theirs to see
-            raise ConversationClosed()
-        first = rows[0]
-        reach = (first.conversation_type, first.vendor_id, first.escalated_at, first.resolved_at)
-        if first.message_id is None:
-            return reach, None, []
-        message = MessageRow(id=first.message_id, conversation_id=conversation_id, sender_type=principal.type,
+            # Nothing written: not theirs to see (NotFound), closed, or they have not taken part yet.
+            scoped = load_scoped(self.session, principal, conversation_id)
+            if scoped.conversation.status != ConversationStatus.OPEN or scoped.own_row_id is not None:
+                raise ConversationClosed()
+            self.take_part(conversation_id, principal, now=now)
+            rows, committed = statement.rows(self.session, **arguments), False
+            if not rows:
+                raise ConversationClosed()  # closed while they joined
+        message = MessageRow(id=rows[0].message_id, conversation_id=conversation_id, sender_type=principal.type,
                              sender_id=principal.id, content=content, is_system_message=False, created_at=now)
-        others = [(row.participant_type, row.participant_id) for row in rows if row.participant_type is not None]
-        return reach, message, others
+        attachments = self.record_attachments(message, stored, now)
+        recorded = [(row.event_id, row.audience) for row in rows if row.event_id is not None]
+        live.publish_recorded(self.session, live.MESSAGE_POSTED, live.event_body(conversation_id, message_id=message.id),
+                              recorded, committed=committed)
+        return assembly.message_item(message, principal.name, attachments)
 
     def _set_status(self, conversation_id: int, new_status: ConversationStatus, now: datetime) -> bool:
         """False when a concurrent request made the same change first: nothing more to record."""
@@ -429,29 +436,46 @@ _INSERT_MESSAGE = PreparedStatement(lambda: (
 
 
 def _post_in_one_statement(principal_type: ParticipantType):
-    """The three writes of a message in a conversation the caller has taken part in, chained
+    """Everything a message in a conversation the caller has taken part in writes, chained
     (PostgreSQL runs data-modifying WITH clauses; SQLite does not): the conversation's counters,
-    guarded as :func:`_count_message_while_open`; the message, only where that counted it and
-    the caller already has a row; the others' unread counts and email marks, only where the
-    message was written. One row per other participant (one with theirs NULL if there is none);
-    none when the guard refused."""
-    counted = _count_message_while_open(principal_type).cte("counted")
+    guarded as :func:`_count_message_while_open` and only where the caller already has a row; the
+    message, where that counted it; the others' unread counts and email marks, where the message
+    was written; and its live events, one per audience of the conversation and its people
+    (:func:`messaging.live.audiences.conversation_audiences_in_sql`). One row per event, each with
+    the message's id; none when nothing was written.
+
+    Nothing is written for a caller who has not taken part: the statement may be a transaction of
+    its own, and their counters must not be committed without their message.
+    """
+    counted = (
+        _count_message_while_open(principal_type)
+        .where(own_row_id_by_id(principal_type).is_not(None))
+        .cte("counted")
+    )
     written = (
         insert(_MESSAGES)
         .from_select(
             list(_MESSAGE_PARAMETERS),
             # Typed: in a SELECT's columns PostgreSQL cannot tell a parameter's type from its column.
             select(*(parameter(name, _MESSAGES.c[column].type) for column, name in _MESSAGE_PARAMETERS.items()))
-            .where(counted.c.own_row_id.is_not(None)),
+            .select_from(counted),
         )
         .returning(_MESSAGES.c.id)
         .cte("written")
     )
     others = _unread_for_others(written.c.id, parameter("at", DateTime())).cte("others")
+    people = union_all(
+        select(others.c.participant_type, others.c.participant_id),
+        select(parameter("sender_type", _PARTICIPANTS.c.participant_type.type),
+               parameter("sender_id", _PARTICIPANTS.c.participant_id.type)),
+    ).cte("people")
+    events = live.message_events_in_sql(
+        live.MESSAGE_POSTED, parameter("in_conversation", _MESSAGES.c.conversation_id.type), written,
+        conversation_audiences_in_sql(counted, people), parameter("at", DateTime()),
+    ).cte("events")
     return (
-        select(counted.c.conversation_type, counted.c.vendor_id, counted.c.escalated_at, counted.c.resolved_at,
-               written.c.id.label("message_id"), others.c.participant_type, others.c.participant_id)
-        .select_from(counted.outerjoin(written, true()).outerjoin(others, true()))
+        select(written.c.id.label("message_id"), events.c.id.label("event_id"), events.c.audience)
+        .select_from(written.outerjoin(events, true()))
     )
 
 
