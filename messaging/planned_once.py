@@ -20,7 +20,8 @@ Two kinds of work run there:
   depends on, a role, a status, a first page's size, is written into their text; the callers'
   ids are parameters);
 - the Session of a request that comes to write (any method but GET, HEAD and OPTIONS): a send,
-  a reply, a close, whose statements find rows by id.
+  a reply, a close, whose statements find rows by id; a send of text alone runs on the read
+  connection itself, a transaction of its own (:func:`messaging.unit_of_work.committing_at_once`).
 
 Everything else keeps the default engine and PostgreSQL's own choice: above all searches, each a
 statement of its own through the Session of a GET request, planned for the words it looks for

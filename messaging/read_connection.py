@@ -14,9 +14,9 @@ begun a transaction (a write, or any ORM query), they run in that transaction in
 they see what the request has written. Writes always go through the Session, which
 :mod:`messaging.unit_of_work` commits or rolls back.
 
-A request that comes to write (any method but GET, HEAD and OPTIONS: a send, a reply, a close)
-reads through the Session's connection from its first statement: one connection per request,
-not two. And the pool hands out the connection given back last (``pool_use_lifo``, see
+On SQLite, a request that comes to write (any method but GET, HEAD and OPTIONS: a send, a
+reply, a close) reads through the Session's connection from its first statement: one connection
+per request, not two. And the pool hands out the connection given back last (``pool_use_lifo``, see
 :func:`engine_options`), so consecutive requests of a thread get the same one. Both matter on
 SQLite: a connection that finds the database changed by any other connection since it last
 read drops its whole page cache first, which cost the first read of a send 110–160 µs where
@@ -25,7 +25,12 @@ in-process; 27 against 136 µs median), besides the second pool checkout (in-pro
 sends alternated in batches: 2,358 against 2,888 µs per send).
 
 On PostgreSQL the read connection comes from the ``planned_once`` engine, whose connections
-plan each prepared statement once (:mod:`messaging.planned_once`).
+plan each prepared statement once (:mod:`messaging.planned_once`), and a request that comes to
+write reads through it too until it writes: it has no page cache to keep, and a send of text
+alone then needs no transaction of the Session at all. That send is one statement, which its
+view lets commit itself (:func:`messaging.unit_of_work.committing_at_once`): it runs on this
+autocommit connection (:func:`autocommit_connection`), so neither a BEGIN nor a COMMIT goes to
+the server, and the conversation's row is locked only while the server runs it.
 
 Outside a request (the CLI, the email workers) every statement runs in the Session, as before.
 

@@ -17,7 +17,9 @@ rather than holding a second: with a pool of two and four threads sending at onc
 had each held their own while waiting for another, until the pool's timeout (30 s) answered 503.
 
 A view whose writes are done before it reads back and renders its answer commits them at that
-point with :func:`commit_writes`, so that reading and rendering hold no lock.
+point with :func:`commit_writes`, so that reading and rendering hold no lock. A view whose last
+write is a single statement (a send of text alone) may go further with
+:func:`committing_at_once`: on PostgreSQL that statement is then a transaction of its own.
 """
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager

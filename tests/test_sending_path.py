@@ -102,18 +102,20 @@ def test_an_api_send_on_postgresql_is_a_transaction_of_its_own(app, caller, mark
     assert bool(begun) is not uses_postgres()
 
     message_id = answer.get_json()["id"]
+    body = f'{{"conversation_id":{conversation_id},"message_id":{message_id}}}'
     with db.engine.connect() as elsewhere:  # not the request's connections: what is committed
         assert elsewhere.scalar(select(Message.content).where(Message.id == message_id)) == "On its own"
-        assert elsewhere.scalar(select(func.count()).select_from(LiveEvent).where(
-            LiveEvent.data.contains(f'"message_id":{message_id}'))) == len(audiences_of_send(message_id)) >= 2
+        stored = elsewhere.execute(select(LiveEvent.audience, LiveEvent.data).where(
+            LiveEvent.data.contains(f'"message_id":{message_id}'))).all()
+    assert {audience for audience, _ in stored} == audiences_read_back(conversation_id)
+    assert {data for _, data in stored} == {body}  # what the statement wrote is what was published
     assert unread_counts(conversation_id) == {
         who: count + (who != (marketplace.customer_a.type, marketplace.customer_a.id))
         for who, count in unread_before.items()}
     published = []
     while (item := vendor.get(timeout=0)) is not None:
         published.append(item)
-    assert [(item.name, item.data) for item in published] == [
-        (MESSAGE_POSTED, f'{{"conversation_id":{conversation_id},"message_id":{message_id}}}')]
+    assert [(item.name, item.data) for item in published] == [(MESSAGE_POSTED, body)]
 
 
 def test_a_send_with_an_idempotency_key_keeps_its_record_in_the_same_transaction(app, caller, marketplace, threads):

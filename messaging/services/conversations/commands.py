@@ -7,8 +7,10 @@
 
 The steps add and flush; they never commit. The caller's unit of work
 (:mod:`messaging.unit_of_work`) commits once, so a message, its counters, its files and
-whatever else the request wrote land together or not at all. Counters move with single
-SQL updates (``x = x + 1``), never read-modify-write.
+whatever else the request wrote land together or not at all. (One exception, by the
+caller's leave: on PostgreSQL a message of text alone is one statement, which a view whose
+last write it is lets commit itself: :func:`messaging.unit_of_work.committing_at_once`.)
+Counters move with single SQL updates (``x = x + 1``), never read-modify-write.
 """
 from dataclasses import dataclass
 from datetime import datetime
