@@ -108,3 +108,37 @@ def test_a_failed_commit_answers_503_with_every_header_and_keeps_nothing(caller,
     assert answer.headers["Cache-Control"] == "no-store"
     assert answer.headers["X-Content-Type-Options"] == "nosniff"
     assert api.get(f"/{conversation_id}").get_json()["message_count"] == before
+
+
+def test_a_send_whose_message_cannot_be_written_answers_503_and_keeps_nothing(caller, marketplace, threads,
+                                                                              monkeypatch):
+    """Without an Idempotency-Key: on PostgreSQL the send is one statement that would commit itself,
+    on SQLite the message's INSERT follows the counters' UPDATE in the Session's transaction. Either
+    way the database refusing the message leaves the conversation's counters, the unread counts and
+    the live events as they were."""
+    from messaging import prepared_statements
+    from messaging.models import ConversationParticipant, LiveEvent
+
+    api = caller(marketplace.customer_a)
+    conversation_id = threads["vendor_customer"].id
+    before = api.get(f"/{conversation_id}").get_json()["message_count"]
+    count = lambda model: db.session.query(model).count()  # noqa: E731
+    unread_before = db.session.query(ConversationParticipant.unread_count).order_by(ConversationParticipant.id).all()
+    events_before = count(LiveEvent)
+    db.session.commit()
+    original = prepared_statements._run
+
+    def refuse_messages(connection, sql, *args, **kwargs):
+        if "INSERT INTO messages" in sql:
+            raise OperationalError(sql, {}, sqlite3.OperationalError("disk I/O error"))
+        return original(connection, sql, *args, **kwargs)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(prepared_statements, "_run", refuse_messages)
+        answer = api.post(f"/{conversation_id}/messages", json={"content": "lost?"})
+    assert answer.status_code == 503 and answer.get_json()["error"]["code"] == "service_unavailable"
+    db.session.remove()
+    assert api.get(f"/{conversation_id}").get_json()["message_count"] == before
+    assert db.session.query(ConversationParticipant.unread_count).order_by(ConversationParticipant.id).all() \
+        == unread_before
+    assert count(LiveEvent) == events_before
