@@ -131,6 +131,20 @@ def _transaction_connection(session: Session | scoped_session) -> Connection:
     return connection
 
 
+@event.listens_for(Session, "after_transaction_create")
+def _hand_read_connection_to_session(session: Session, transaction: SessionTransaction) -> None:
+    # A request that comes to write reads through its read connection until it writes, on
+    # PostgreSQL (connection_for), and its Session takes its connection from the same engine.
+    # Given back to the pool as the Session begins, before it checks one out, the read connection
+    # is the one the Session then takes (the pool hands out the connection given back last): the
+    # request holds one connection, not two, whichever of its writes began the Session.
+    if transaction.parent is not None or not has_request_context() or request.method in READ_ONLY_METHODS:
+        return
+    held = g.get(_HELD)
+    if held is not None and held.dialect.name == "postgresql" and not held.in_transaction():
+        g.pop(_HELD).close()
+
+
 @event.listens_for(Session, "after_begin")
 def _remember_transaction_connection(session: Session, transaction: SessionTransaction, connection: Connection) -> None:
     # Called again for each SAVEPOINT, on the same connection. A Session on several databases (none

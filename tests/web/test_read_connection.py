@@ -2,6 +2,8 @@
 polls open no transaction, every connection is given back (a read one to wait for the next
 request, and one the database dropped to be replaced), a request that writes reads what it wrote,
 and one that comes to write (a POST) reads on the connection it writes on."""
+import io
+
 import pytest
 from flask import g
 from sqlalchemy import event, text
@@ -151,6 +153,39 @@ def test_a_request_that_comes_to_write_reads_and_writes_on_one_connection(app, v
         assert vendor_client.get("/vendor/messages/unread-badge", headers=HTMX).status_code == 200
     counts = (by_the_api.count, by_the_page.count, by_a_poll.count)
     assert (max(counts) == 1) if uses_postgres() else (counts == (1, 1, 1)), counts
+
+
+@pytest.mark.parametrize("sender", ["staff_a2", "customer_a"])
+def test_a_request_that_writes_in_its_session_holds_one_connection_at_a_time(app, caller, marketplace, threads,
+                                                                              sender):
+    """staff_a2's first answer joins the conversation, and customer_a's message carries a file: both
+    write in the Session's transaction after reading (the sign-in check, the conversation). On
+    PostgreSQL those reads go through the read connection, which the Session then takes over as it
+    begins; on SQLite the Session's connection reads them. Either way one connection, not two."""
+    app.config["SEARCH_INDEX_BATCH"] = 1_000_000
+    thread_id = threads["vendor_customer"].id
+    api = caller(getattr(marketplace, sender))
+    db.session.commit()
+    db.session.remove()
+    used = set()
+
+    def note_connection(connection, *_):
+        used.add(id(connection.connection.dbapi_connection))
+
+    engines = list(db.engines.values())
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", note_connection)
+    try:
+        if sender == "customer_a":
+            answer = api.post(f"/{thread_id}/messages", data={
+                "content": "With a file", "attachments": [(io.BytesIO(b"%PDF-1.4 a receipt"), "receipt.pdf")]})
+        else:
+            answer = api.post(f"/{thread_id}/messages", json={"content": "I can help"})
+    finally:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", note_connection)
+    assert answer.status_code == 201, answer.get_data(as_text=True)
+    assert len(used) == 1
 
 
 def test_on_postgresql_polls_and_sends_are_planned_once_and_searches_for_their_words(tmp_path):
