@@ -128,10 +128,10 @@ def test_a_send_whose_message_cannot_be_written_answers_503_and_keeps_nothing(ca
     db.session.commit()
     original = prepared_statements._run
 
-    def refuse_messages(connection, sql, *args, **kwargs):
-        if "INSERT INTO messages" in sql:
-            raise OperationalError(sql, {}, sqlite3.OperationalError("disk I/O error"))
-        return original(connection, sql, *args, **kwargs)
+    def refuse_messages(connection, compiled, parameters):
+        if "INSERT INTO messages" in compiled.sql:
+            raise OperationalError(compiled.sql, {}, sqlite3.OperationalError("disk I/O error"))
+        return original(connection, compiled, parameters)
 
     with monkeypatch.context() as patched:
         patched.setattr(prepared_statements, "_run", refuse_messages)
