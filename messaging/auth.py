@@ -4,13 +4,17 @@ The session stores the account (Flask-Login) plus the role and vendor it acts fo
 every request rebuilds the :class:`Principal` and re-checks the account is still
 allowed to act so (deactivated accounts and lost memberships end the session).
 """
+from dataclasses import replace
+from functools import partial
+
 from flask import g, session
 from flask_login import UserMixin, login_user, logout_user
 
-from messaging import request_unread_total
+from messaging import carried_checks, request_unread_total
 from messaging.extensions import login_manager
 from messaging.identity import Principal
-from messaging.services.accounts import SignedIn
+from messaging.models import ParticipantType
+from messaging.services.accounts import SIGNED_IN_PARAMETERS, SignedIn, still_signed_in_column
 from messaging.services.session_versions import end_every_session_of
 
 ACTING_AS_KEY = "acting_as"
@@ -61,11 +65,69 @@ def sign_out() -> None:
     g.pop("session_principal", None)
 
 
+class SessionEnded(Exception):
+    """A session's claim, acted on before its check (:func:`claimed_principal`), no longer stands:
+    whatever the request read for it goes unshown, and the person signs in again."""
+
+
 def session_principal() -> Principal | None:
-    """The principal of the signed-in browser session, or None (cached for the request)."""
+    """The principal of the signed-in browser session, or None (cached for the request).
+
+    Raises :class:`SessionEnded` where the request acted on the session's claim and the check,
+    made now, finds that it no longer stands.
+    """
     if "session_principal" not in g:
-        g.session_principal = _restored_from_session()
+        principal = g.session_principal = _restored_from_session()
+        claimed = g.pop(_CLAIMED, None)
+        if claimed is not None:
+            carried_checks.made()
+            if principal is None or (principal.key, principal.vendor_id) != (claimed.key, claimed.vendor_id):
+                raise SessionEnded()
     return g.session_principal
+
+
+def claimed_principal() -> Principal | None:
+    """The principal the session claims to act as, without checking that it still may: the check
+    rides on the request's first read that carries checks (:mod:`messaging.carried_checks`), and
+    :func:`session_principal` makes it on its own if no read carried it.
+
+    For a view that only reads and shows what it read once the check has passed. Its name is
+    unknown ("") until then. None where the session claims nothing a check could pass.
+    """
+    claim = _session_claim()
+    if claim is None:
+        return None
+    principal_type, account_id, vendor_id, session_version = claim
+    try:
+        kind = ParticipantType(principal_type)
+    except ValueError:
+        return None
+    # Staff and customers act for a vendor, admins for none: any other claim is left to the full check.
+    acts_for_a_vendor = kind != ParticipantType.ADMIN
+    if not isinstance(session_version, int) or (isinstance(vendor_id, int) != acts_for_a_vendor) \
+            or (not acts_for_a_vendor and vendor_id is not None):
+        return None
+    claimed = Principal(kind, account_id, "", vendor_id=vendor_id)
+    setattr(g, _CLAIMED, claimed)
+    carried_checks.leave_pending(carried_checks.CarriedCheck(
+        key=("still signed in", kind),
+        column=partial(still_signed_in_column, kind),
+        parameters=dict(zip(SIGNED_IN_PARAMETERS, (account_id, vendor_id, session_version), strict=True)),
+        settle=_settle_claim,
+    ))
+    return claimed
+
+
+_CLAIMED = "_claimed_principal"
+
+
+def _settle_claim(name: str | None) -> None:
+    """The carried check's outcome: the account's name if the claim stands, None if not."""
+    claimed = g.pop(_CLAIMED)
+    if name is None:
+        g.session_principal = None
+        raise SessionEnded()
+    g.session_principal = replace(claimed, name=name)
 
 
 def _restored_from_session() -> Principal | None:
@@ -75,10 +137,14 @@ def _restored_from_session() -> Principal | None:
     (its signal, the session identifier it hashes even with session protection off) cost as much
     as the query on a badge poll, which needs nothing else of it.
     """
+    claim = _session_claim()
+    return request_unread_total.restore_signed_in(*claim) if claim else None
+
+
+def _session_claim() -> tuple[str, int, object, object] | None:
+    """(principal type, account id, vendor id, session version) as the session holds them, or None."""
     kind, _, raw_id = (session.get(FLASK_LOGIN_ACCOUNT_KEY) or "").partition(":")
     acting_as = session.get(ACTING_AS_KEY) or {}
     if not (raw_id.isdigit() and kind in ACCOUNT_KINDS and isinstance(acting_as, dict)):
         return None
-    return request_unread_total.restore_signed_in(
-        acting_as.get("type", ""), int(raw_id), acting_as.get("vendor_id"), session.get(SESSION_VERSION_KEY)
-    )
+    return acting_as.get("type", ""), int(raw_id), acting_as.get("vendor_id"), session.get(SESSION_VERSION_KEY)

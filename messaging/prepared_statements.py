@@ -21,7 +21,7 @@ import copy
 import threading
 from collections import namedtuple
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 
 import psycopg
@@ -30,6 +30,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import sqltypes, visitors
 
+from messaging import carried_checks
 from messaging.read_connection import connection_for
 from messaging.unit_of_work import connection_committing_alone
 
@@ -56,6 +57,8 @@ class _Compiled:
     row_type: type | None
     # Makes the DBAPI cursor the statement runs on, from the pool's connection.
     new_cursor: Callable
+    # How many leading columns make a row, where the statement reads more after them (a carried check's).
+    width: int | None = None
 
     def arguments(self, parameters: dict):
         """What the driver is given: the fixed values and this call's, in placeholder order if positional."""
@@ -72,6 +75,8 @@ class _Compiled:
 
     def converted(self, driver_rows: list) -> list[tuple]:
         make, conversions = self.row_type._make, self.result_conversions
+        if self.width is not None:
+            driver_rows = [row[:self.width] for row in driver_rows]
         if not conversions:
             return [make(row) for row in driver_rows]
         rows = []
@@ -85,16 +90,51 @@ class _Compiled:
 
 
 class PreparedStatement:
-    def __init__(self, build: Callable[[], Executable]):
+    def __init__(self, build: Callable[[], Executable], *, carries_checks: bool = False):
+        """``carries_checks``: a read (a SELECT) whose :meth:`rows` also make the request's pending
+        check (:mod:`messaging.carried_checks`), if it has one."""
         self._build = build
         self._by_dialect: dict[str, _Compiled] = {}
         # An INSERT, UPDATE or DELETE runs in the request's transaction, never on its read connection.
         self._writes: bool | None = None
+        self._carries_checks = carries_checks
+        # By (dialect, check key): this statement with the check's column after its own.
+        self._carrying: dict[tuple, _Compiled] = {}
 
     def rows(self, session: Session, **parameters) -> list[tuple]:
         """Every row (of a read, or of a write's RETURNING) as a named tuple of converted values."""
+        check = carried_checks.pending() if self._carries_checks else None
+        if check is not None:
+            return self._rows_carrying(check, session, parameters)
         compiled, driver_rows, _ = self._execute(session, parameters)
         return compiled.converted(driver_rows)
+
+    def _rows_carrying(self, check: carried_checks.CarriedCheck, session: Session, parameters: dict) -> list[tuple]:
+        """:meth:`rows`, the check made with them: settled by the first row's last column. Without
+        rows nothing tells the check's outcome, and it stays pending."""
+        connection = connection_for(session, writes=False)
+        key = (connection.dialect.name, check.key)
+        compiled = self._carrying.get(key)
+        if compiled is None:
+            with _COMPILING:  # see _compiled_for
+                compiled = self._carrying.get(key)
+                if compiled is None:
+                    compiled = self._carrying[key] = self._compile_carrying(check, connection.dialect)
+        driver_rows, _ = _run(connection, compiled, {**parameters, **check.parameters})
+        if driver_rows:
+            carried_checks.made()
+            check.settle(driver_rows[0][-1])
+        return compiled.converted(driver_rows)
+
+    def _compile_carrying(self, check: carried_checks.CarriedCheck, dialect) -> _Compiled:
+        statement = self._build()
+        if _writes_anything(statement):
+            raise TypeError("only a read carries a check: a write may not run before the check is made")
+        own = self._compiled_for(dialect)
+        carrying = _compile(statement.add_columns(check.column()), dialect)
+        # Rows as the statement's own: the same row type, converted the same, the check's column left off.
+        return replace(carrying, row_type=own.row_type, result_conversions=own.result_conversions,
+                       width=len(own.row_type._fields))
 
     def rows_committing_alone(self, session: Session, **parameters) -> tuple[list[tuple], bool]:
         """:meth:`rows` of a write that is a transaction of its own where the view allows it

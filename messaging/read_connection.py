@@ -75,7 +75,7 @@ def connection_for(session: Session | scoped_session, writes: bool) -> Connectio
     far and is one that only reads (by its method) or runs on PostgreSQL."""
     if writes or not has_request_context() or _in_transaction(session):
         return _transaction_connection(session)
-    if request.method not in READ_ONLY_METHODS and _read_engine().dialect.name != "postgresql":
+    if request.method not in READ_ONLY_METHODS and not _writers_read_apart():
         return _transaction_connection(session)
     return _held_read_connection()
 
@@ -84,9 +84,15 @@ def autocommit_connection(session: Session | scoped_session) -> Connection | Non
     """A connection on which a write statement is a transaction of its own, committed as it
     returns: PostgreSQL's autocommit read connection, while the request's Session has begun no
     transaction. None otherwise (SQLite, outside a request, or a request that has begun one)."""
-    if not has_request_context() or _in_transaction(session) or _read_engine().dialect.name != "postgresql":
+    if not has_request_context() or _in_transaction(session) or not _writers_read_apart():
         return None
     return _held_read_connection()
+
+
+def _writers_read_apart() -> bool:
+    """Whether a request that comes to write reads through the read connection until it writes:
+    on PostgreSQL, which has no page cache per connection to keep; not on SQLite (module docstring)."""
+    return _read_engine().dialect.name == "postgresql"
 
 
 def commits_alone(connection: Connection) -> bool:

@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from functools import lru_cache, partial
 
 from flask import current_app
-from sqlalchemy import Select, null, select
+from sqlalchemy import ColumnElement, Select, null, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -271,9 +271,11 @@ def _restore(statements: dict, principal_type: str, account_id: int, vendor_id: 
     return Principal(kind, account_id, name, vendor_id=acting_vendor_id), session_version, *more
 
 
-def _still_allowed_statement(kind: ParticipantType) -> Select:
-    """The account's name, the vendor it acts for and its session version, if it may still act as ``kind``."""
-    account_id = parameter("account_id")
+def _still_allowed_statement(kind: ParticipantType, account_id=None, vendor_id=None) -> Select:
+    """The account's name, the vendor it acts for and its session version, if it may still act as ``kind``
+    (the account and vendor ids parameters named ``account_id`` and ``vendor_id`` unless given)."""
+    account_id = parameter("account_id") if account_id is None else account_id
+    vendor_id = parameter("vendor_id") if vendor_id is None else vendor_id
     if kind == ParticipantType.CUSTOMER:
         return (
             select(Customer.full_name, Customer.vendor_id, Customer.session_version)
@@ -286,7 +288,7 @@ def _still_allowed_statement(kind: ParticipantType) -> Select:
         )
     return (
         select(User.full_name, VendorUser.vendor_id, User.session_version)
-        .join(VendorUser, (VendorUser.user_id == User.id) & (VendorUser.vendor_id == parameter("vendor_id")))
+        .join(VendorUser, (VendorUser.user_id == User.id) & (VendorUser.vendor_id == vendor_id))
         .join(Vendor, Vendor.id == VendorUser.vendor_id)
         .where(User.id == account_id, User.is_active.is_(True), Vendor.is_active.is_(True))
     )
@@ -302,6 +304,27 @@ def _still_allowed_with_unread_total_statement(kind: ParticipantType) -> Select:
     acting_vendor = parameter("vendor_id") if kind == ParticipantType.VENDOR else still_allowed.selected_columns[1]
     acting = Principal(kind, parameter("account_id"), "", vendor_id=acting_vendor)
     return still_allowed.add_columns(unread_total_statement(acting).scalar_subquery())
+
+
+# The parameters of :func:`still_signed_in_column`, named apart from those of the read that carries it.
+SIGNED_IN_PARAMETERS = ("signed_in_account_id", "signed_in_vendor_id", "signed_in_session_version")
+
+
+def still_signed_in_column(kind: ParticipantType) -> ColumnElement:
+    """The sign-in check as one column a page's own read carries (:mod:`messaging.carried_checks`):
+    the account's name if a session's claim still stands, NULL if not.
+
+    The claim stands as :func:`restore_session_principal` would restore it: the account still
+    allowed to act as ``kind``, at the session version it was issued under, and acting for the
+    vendor the claim names (an admin for none: the caller sends only such admin claims).
+    """
+    account_id, vendor_id, session_version = (parameter(name) for name in SIGNED_IN_PARAMETERS)
+    still_allowed = _still_allowed_statement(kind, account_id, vendor_id)
+    name, acting_vendor_id, version = still_allowed.selected_columns
+    check = still_allowed.with_only_columns(name).where(version == session_version)
+    if kind == ParticipantType.CUSTOMER:  # staff's vendor is already the join's; an admin acts for none
+        check = check.where(acting_vendor_id == vendor_id)
+    return check.scalar_subquery()
 
 
 # Every request of a signed-in page or API token runs one of these: compiled once per account kind.

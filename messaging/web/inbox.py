@@ -7,6 +7,7 @@ service's: a conversation out of scope raises NotFound, which becomes the 404 pa
 """
 from flask import Blueprint, Response, flash, g, redirect, render_template, request
 
+from messaging.auth import SessionEnded
 from messaging.http_errors import status_of
 from messaging.models import ConversationStatus
 from messaging.request_unread_total import shows_unread_total
@@ -16,7 +17,7 @@ from messaging.services import messaging_service
 from messaging.services.errors import ConversationClosed, FileTooLarge, InvalidInput, UnsupportedFileType
 from messaging.unit_of_work import commit_writes, committing_at_once
 from messaging.web import cases, htmx
-from messaging.web.access import require_role
+from messaging.web.access import checks_sign_in_with_its_read, require_role, sign_in_again
 from messaging.web.attachment_download import download_attachment
 from messaging.web.forms import FormState, ListQuery, read_list_query, read_recipient, read_recipient_type
 from messaging.web.unread_badge import unread_badge_fragment
@@ -28,13 +29,14 @@ FORM_REFUSALS = (InvalidInput, ConversationClosed, FileTooLarge, UnsupportedFile
 def build_blueprint(role: Role) -> Blueprint:
     blueprint = Blueprint(role.pages.blueprint_name, __name__, url_prefix=role.pages.url_prefix)
     blueprint.before_request(require_role(role))
+    blueprint.register_error_handler(SessionEnded, sign_in_again(role))
     blueprint.after_request(htmx.vary_on_htmx)
     routes = [
-        ("", "inbox", inbox, ["GET"]),
+        ("", "inbox", checks_sign_in_with_its_read(inbox), ["GET"]),
         ("/unread-badge", "unread_badge", unread_badge, ["GET"]),
         ("/new", "compose", compose, ["GET", "POST"]),
         ("/recipients", "recipients", recipients, ["GET"]),
-        ("/<page_id:conversation_id>", "thread", thread, ["GET"]),
+        ("/<page_id:conversation_id>", "thread", checks_sign_in_with_its_read(thread), ["GET"]),
         ("/<page_id:conversation_id>/updates", "thread_updates", thread_updates, ["GET"]),
         ("/<page_id:conversation_id>/earlier", "earlier_messages", earlier_messages, ["GET"]),
         ("/<page_id:conversation_id>/messages", "reply", reply, ["POST"]),

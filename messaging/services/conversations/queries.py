@@ -319,7 +319,8 @@ def _count_limit(shape: _ListShape):
 # statements are compiled once.
 @cache
 def _listing(shape: _ListShape) -> PreparedStatement:
-    return PreparedStatement(partial(_listing_statement, shape))
+    # An inbox page's first read: the sign-in check may ride on it (messaging/carried_checks.py).
+    return PreparedStatement(partial(_listing_statement, shape), carries_checks=True)
 
 
 @cache
