@@ -3,7 +3,8 @@
 On PostgreSQL every statement is a round trip, and on a gthread worker each one also hands the
 interpreter lock to another thread and waits to get it back. A page that reads one statement
 of its own after the sign-in check pays for two. A view may therefore leave the check
-pending (:mod:`messaging.deferred_sign_in`): the first statement of the request that is marked
+pending (the sign-in check of :func:`messaging.web.access.checks_sign_in_with_its_read`, acting
+on :func:`messaging.auth.claimed_principal` meanwhile): the first statement of the request that is marked
 able to carry it (:class:`messaging.prepared_statements.PreparedStatement`, ``carries_checks``)
 reads the check's column along with its own rows, one round trip for both.
 

@@ -25,6 +25,8 @@ def pages(prefix: str, conversation_id: int) -> dict:
         "inbox fragment": (prefix, HTMX),
         "thread page": (f"{prefix}/{conversation_id}", {}),
         "thread fragment": (f"{prefix}/{conversation_id}", HTMX),
+        "thread's poll": (f"{prefix}/{conversation_id}/updates?after=0&status=open", HTMX),
+        "earlier messages": (f"{prefix}/{conversation_id}/earlier?before=1000000", HTMX),
     }
 
 
@@ -37,7 +39,8 @@ def assert_sent_to_sign_in(response):
     assert not any(subject in body for subject in SUBJECTS), body[:300]
 
 
-@pytest.mark.parametrize("page", ["inbox page", "inbox fragment", "thread page", "thread fragment"])
+@pytest.mark.parametrize("page", ["inbox page", "inbox fragment", "thread page", "thread fragment", "thread's poll",
+                                  "earlier messages"])
 def test_an_ended_session_sees_nothing_of_the_page(signed_in, page):
     url, headers = pages(signed_in.prefix, signed_in.conversation_id)[page]
     assert signed_in.client.get(url, headers=headers).status_code == 200
