@@ -83,6 +83,7 @@ def session_principal() -> Principal | None:
             carried_checks.made()
             if principal is None or (principal.key, principal.vendor_id) != (claimed.key, claimed.vendor_id):
                 raise SessionEnded()
+            _acting_as_checked(claimed, principal)
     return g.session_principal
 
 
@@ -128,6 +129,14 @@ def _settle_claim(name: str | None) -> None:
         g.session_principal = None
         raise SessionEnded()
     g.session_principal = replace(claimed, name=name)
+    _acting_as_checked(claimed, g.session_principal)
+
+
+def _acting_as_checked(claimed: Principal, checked: Principal) -> None:
+    # The request's principal (g.principal, set by the pages' guard) was the claim: from now on it is
+    # the checked one, which has the account's name.
+    if g.get("principal") is claimed:
+        g.principal = checked
 
 
 def _restored_from_session() -> Principal | None:

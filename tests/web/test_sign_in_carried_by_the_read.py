@@ -120,6 +120,9 @@ def test_the_page_shows_the_name_the_check_read(request, marketplace, threads, w
     prefix = ROLE_PREFIX["admin" if who == "admin_client" else "vendor"]
     assert name in text_of(client.get(prefix))
     assert name in text_of(client.get(f"{prefix}/{threads['admin_vendor'].id}"))
+    with client:  # the request's principal is the checked one once the read has made the check
+        client.get(prefix, headers=HTMX)
+        assert g.principal.name == name
 
 
 def test_nothing_is_written_while_a_check_is_pending(app, service, marketplace):
