@@ -1,7 +1,8 @@
 """Who may open a role's pages at all: a signed-in principal of that role.
 
 What they may see inside is the service's business (NotFound -> 404); this guard
-only sends strangers to the right sign-in page.
+only sends strangers to the right sign-in page. Pages marked
+:func:`checks_sign_in_with_its_read` are let in on the session's claim, checked by their first read.
 """
 from functools import wraps
 
@@ -35,8 +36,9 @@ def require_role(role: Role):
 
 
 def checks_sign_in_with_its_read(view):
-    """A page that only reads, whose sign-in check rides on its own first read: one round trip to
-    the database instead of two (:mod:`messaging.carried_checks`).
+    """A page whose first statement is a read, and whose sign-in check rides on it: one round trip
+    to the database instead of two (:mod:`messaging.carried_checks`). Whatever it writes (a thread
+    marked read) it writes after that read.
 
     Its requests act on the session's claim (:func:`messaging.auth.claimed_principal`) until that
     read has made the check. Whatever the view does, the check is made before its answer leaves:
