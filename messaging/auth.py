@@ -92,8 +92,9 @@ def claimed_principal() -> Principal | None:
     rides on the request's first read that carries checks (:mod:`messaging.carried_checks`), and
     :func:`session_principal` makes it on its own if no read carried it.
 
-    For a view that only reads and shows what it read once the check has passed. Its name is
-    unknown ("") until then. None where the session claims nothing a check could pass.
+    For a view whose first statement is a read and which shows or writes nothing before the check
+    has passed (:func:`messaging.web.access.checks_sign_in_with_its_read`). Its name is unknown
+    ("") until then. None where the session claims nothing a check could pass.
     """
     claim = _session_claim()
     if claim is None:
