@@ -19,6 +19,8 @@ from flask import g, has_request_context
 from sqlalchemy import ColumnElement, event
 from sqlalchemy.engine import Engine
 
+from messaging.unit_of_work import counts_as_write
+
 _PENDING = "_carried_check"
 
 
@@ -51,7 +53,6 @@ def made() -> None:
 @event.listens_for(Engine, "before_cursor_execute")
 def _nothing_written_before_the_check(_connection, _cursor, statement: str, *_) -> None:
     # What a request writes counts: it may not write on a claim not checked yet. A view that leaves
-    # a check pending reads first; this stops one that would not (any statement but a SELECT, as the
-    # unit of work counts writes).
-    if has_request_context() and _PENDING in g and not statement.lstrip()[:6].upper().startswith(("SELECT", "PRAGMA")):
+    # a check pending reads first; this stops one that would not (a write as the unit of work counts them).
+    if has_request_context() and _PENDING in g and counts_as_write(statement):
         raise RuntimeError("a write while the request's check is pending: make the check first")

@@ -147,7 +147,7 @@ def _hand_read_connection_to_session(session: Session, transaction: SessionTrans
     if transaction.parent is not None or not has_request_context() or request.method in READ_ONLY_METHODS:
         return
     held = g.get(_HELD)
-    if held is not None and held.dialect.name == "postgresql" and not held.in_transaction():
+    if held is not None and _writers_read_apart() and not held.in_transaction():
         g.pop(_HELD).close()
 
 

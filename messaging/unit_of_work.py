@@ -90,12 +90,15 @@ def committed() -> Iterator[None]:
     db.session.commit()
 
 
+def counts_as_write(statement: str) -> bool:
+    """Anything but a plain SELECT (fail-safe: a WITH or a PRAGMA may write too)."""
+    return not statement.lstrip()[:6].upper().startswith("SELECT")
+
+
 @event.listens_for(Engine, "before_cursor_execute")
 def _note_writes(connection, _cursor, statement: str, *_) -> None:
-    # Anything but a plain SELECT counts as a write (fail-safe: a WITH or a PRAGMA commits too),
-    # except on a connection that commits each statement itself: nothing is left for the commit.
-    if has_app_context() and not statement.lstrip()[:6].upper().startswith("SELECT") \
-            and not read_connection.commits_alone(connection):
+    # Except on a connection that commits each statement itself: nothing is left for the commit.
+    if has_app_context() and counts_as_write(statement) and not read_connection.commits_alone(connection):
         g._unit_of_work_wrote = True
 
 
