@@ -113,13 +113,8 @@ class PreparedStatement:
         """:meth:`rows`, the check made with them: settled by the first row's last column. Without
         rows nothing tells the check's outcome, and it stays pending."""
         connection = connection_for(session, writes=False)
-        key = (connection.dialect.name, check.key)
-        compiled = self._carrying.get(key)
-        if compiled is None:
-            with _COMPILING:  # see _compiled_for
-                compiled = self._carrying.get(key)
-                if compiled is None:
-                    compiled = self._carrying[key] = self._compile_carrying(check, connection.dialect)
+        compiled = _compiled_once(self._carrying, (connection.dialect.name, check.key),
+                                  self._compile_carrying, check, connection.dialect)
         driver_rows, _ = _run(connection, compiled, {**parameters, **check.parameters})
         if driver_rows:
             carried_checks.made()
@@ -166,19 +161,28 @@ class PreparedStatement:
         return (compiled, *_run(connection, compiled, parameters))
 
     def _compiled_for(self, dialect) -> _Compiled:
-        compiled = self._by_dialect.get(dialect.name)
-        if compiled is None:
-            # One thread at a time: statements share pieces built once (the access rules of
-            # messaging/policy.py, the fixed values marked inline), and SQLAlchemy's compiler
-            # works them out in place. Four threads of a gthread worker compiling PostgreSQL's
-            # one-statement send at once left it failing for every later send of that worker
-            # ("Can't determine which FROM clause to join from"). Each statement compiles once
-            # per process, so the lock costs nothing afterwards.
-            with _COMPILING:
-                compiled = self._by_dialect.get(dialect.name)
-                if compiled is None:
-                    compiled = self._by_dialect[dialect.name] = _compile(self._build(), dialect)
-        return compiled
+        return _compiled_once(self._by_dialect, dialect.name, self._compile_own, dialect)
+
+    def _compile_own(self, dialect) -> _Compiled:
+        return _compile(self._build(), dialect)
+
+
+def _compiled_once(compiled_by_key: dict, key, compile_: Callable, *arguments) -> _Compiled:
+    """``compiled_by_key[key]``, compiled by ``compile_(*arguments)`` the first time it is asked for.
+
+    One thread at a time: statements share pieces built once (the access rules of
+    messaging/policy.py, the fixed values marked inline), and SQLAlchemy's compiler works them
+    out in place. Four threads of a gthread worker compiling PostgreSQL's one-statement send at
+    once left it failing for every later send of that worker ("Can't determine which FROM clause
+    to join from"). Each statement compiles once per process, so the lock costs nothing afterwards.
+    """
+    compiled = compiled_by_key.get(key)
+    if compiled is None:
+        with _COMPILING:
+            compiled = compiled_by_key.get(key)  # another thread may have compiled it while this one waited
+            if compiled is None:
+                compiled = compiled_by_key[key] = compile_(*arguments)
+    return compiled
 
 
 def row_parameter(name: str, index: int, type_) -> BindParameter:
