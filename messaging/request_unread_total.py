@@ -12,8 +12,9 @@ Only views that read and show nothing else are marked: a page that writes first 
 total counted before its write (opening a thread marks it read, and its layout's badge must
 count after that), so every other view counts when it renders.
 """
-from flask import current_app, g, has_request_context, request
+from flask import g
 
+from messaging import view_marks
 from messaging.identity import Principal
 from messaging.services import messaging_service
 from messaging.services.accounts import restore_session_principal, restore_session_principal_with_unread_total
@@ -27,15 +28,12 @@ def shows_unread_total(view):
 
     Put it nearest the function: decorators made with ``functools.wraps`` carry the mark outwards.
     """
-    setattr(view, _SHOWS_UNREAD_TOTAL, True)
-    return view
+    return view_marks.mark(view, _SHOWS_UNREAD_TOTAL)
 
 
 def wanted_with_sign_in() -> bool:
     """Whether this request's view shows the unread total, so its sign-in check should read it too."""
-    if not has_request_context() or request.endpoint is None:
-        return False
-    return getattr(current_app.view_functions.get(request.endpoint), _SHOWS_UNREAD_TOTAL, False)
+    return view_marks.requested_view_has(_SHOWS_UNREAD_TOTAL)
 
 
 def restore_signed_in(principal_type: str, account_id: int, vendor_id: int | None, remembered_version) -> Principal | None:

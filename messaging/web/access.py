@@ -6,8 +6,9 @@ only sends strangers to the right sign-in page. Pages marked
 """
 from functools import wraps
 
-from flask import Response, abort, current_app, g, request
+from flask import Response, abort, g, request
 
+from messaging import view_marks
 from messaging.auth import SessionEnded, claimed_principal, session_principal
 from messaging.roles import Role
 from messaging.web.expired_session import to_sign_in
@@ -57,8 +58,7 @@ def checks_sign_in_with_its_read(view):
         session_principal()
         return answer
 
-    setattr(checked, _CHECKS_SIGN_IN_WITH_ITS_READ, True)
-    return checked
+    return view_marks.mark(checked, _CHECKS_SIGN_IN_WITH_ITS_READ)
 
 
 def sign_in_again(role: Role):
@@ -71,8 +71,7 @@ def sign_in_again(role: Role):
 
 
 def _checks_sign_in_with_its_read() -> bool:
-    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
-    return request.method == "GET" and getattr(view, _CHECKS_SIGN_IN_WITH_ITS_READ, False)
+    return request.method == "GET" and view_marks.requested_view_has(_CHECKS_SIGN_IN_WITH_ITS_READ)
 
 
 def _to_sign_in(role: Role) -> Response:
