@@ -32,9 +32,9 @@ def bidi_safe(value):
 
 def _holds_a_control(text: str) -> bool:
     # translate looks every character up in a dict: an inbox page prints its rows as one value,
-    # and one name such as "Ekström" among them made that 1 ms of the page's 1.3 (py-spy, PostgreSQL
-    # bench). Nearly every value holds no control: a short one is scanned by the regex, a long one
-    # searched once per control (a search the string's width can rule out at once, or a fast memchr).
+    # and one name such as "Ekström" among them added 1.1 ms to a page of 1.3 (the PostgreSQL bench,
+    # bench/README.md). Nearly every value holds no control: a short one is scanned by the regex, a
+    # long one searched once per control (a search the string's width can rule out at once, or a memchr).
     if len(text) < _LONG_VALUE:
         return _ANY_CONTROL.search(text) is not None
     return any(control in text for control in BIDI_CONTROLS)
